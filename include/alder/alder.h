@@ -1,0 +1,157 @@
+/* alder C API, shaped like LMDB's (mdb_env_open, mdb_txn_begin, ...).
+ *
+ * Every function returns 0 (ALDER_SUCCESS) or a negative ALDER_* code;
+ * alder_strerror() names it. A failed call leaves the database as it was.
+ *
+ * Thread-safety: an alder_env may be used from many threads at once; a txn
+ * and its cursors from one thread at a time. Data returned through alder_val
+ * points into the memory map and is valid until the txn ends (in a write
+ * txn: until its next write).
+ */
+#ifndef ALDER_H
+#define ALDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes: the negation of alder::ErrorCode. */
+#define ALDER_SUCCESS 0
+#define ALDER_KEYEXIST (-1)
+#define ALDER_NOTFOUND (-2)
+#define ALDER_EMPTY_KEY (-3)
+#define ALDER_KEY_TOO_LARGE (-4)
+#define ALDER_VALUE_TOO_LARGE (-5)
+#define ALDER_READ_ONLY (-6)
+#define ALDER_TXN_FINISHED (-7)
+#define ALDER_ENV_CLOSED (-8)
+#define ALDER_UNKNOWN_DB (-9)
+#define ALDER_BUSY (-10)
+#define ALDER_CORRUPTED (-11)
+#define ALDER_NOT_ALDER_FILE (-12)
+#define ALDER_VERSION_MISMATCH (-13)
+#define ALDER_IO_ERROR (-14)
+#define ALDER_NO_SPACE (-15)
+#define ALDER_MAP_FULL (-16)
+#define ALDER_DBS_FULL (-17)
+#define ALDER_INVALID (-18)
+#define ALDER_LOCKED (-19)
+#define ALDER_BAD_DBI (-20)
+#define ALDER_APPEND_ORDER (-21)
+#define ALDER_ENV_FAILED (-22)
+#define ALDER_NOMEM (-100)
+
+/* alder_txn_begin flags */
+#define ALDER_RDONLY 0x1u
+/* alder_dbi_open flags */
+#define ALDER_CREATE 0x1u
+/* alder_put flags */
+#define ALDER_NOOVERWRITE 0x1u
+#define ALDER_APPEND 0x2u
+
+/* alder_env_options.durability */
+#define ALDER_SYNC 0
+#define ALDER_NO_META_SYNC 1
+#define ALDER_NO_SYNC 2
+
+typedef struct alder_env alder_env;
+typedef struct alder_txn alder_txn;
+typedef struct alder_cursor alder_cursor;
+typedef uint32_t alder_dbi;
+
+/* A byte string: size in bytes, data not NUL-terminated. */
+typedef struct alder_val {
+  size_t size;
+  const void* data;
+} alder_val;
+
+/* Options for alder_env_open; see alder::EnvOptions for meanings and units.
+ * Start from alder_env_options_default(). */
+typedef struct alder_env_options {
+  uint32_t page_size;   /* bytes, power of two 512..65536; new files only */
+  uint64_t max_size;    /* bytes */
+  uint32_t max_dbs;
+  int durability;       /* ALDER_SYNC, ALDER_NO_META_SYNC, ALDER_NO_SYNC */
+  int write_map;
+  int map_async;
+  int no_readahead;
+  int read_only;
+  int create;
+  unsigned file_mode;
+} alder_env_options;
+
+typedef struct alder_stat {
+  uint32_t page_size;      /* bytes */
+  uint32_t depth;          /* main db tree depth */
+  uint64_t branch_pages;   /* main db */
+  uint64_t leaf_pages;     /* main db */
+  uint64_t overflow_pages; /* main db */
+  uint64_t entries;        /* main db */
+  uint64_t file_size;      /* bytes */
+  uint64_t used_pages;
+  uint64_t free_pages;
+  uint64_t last_txn_id;
+} alder_stat;
+
+/* Cursor operations for alder_cursor_get. */
+typedef enum alder_cursor_op {
+  ALDER_FIRST,
+  ALDER_LAST,
+  ALDER_NEXT,
+  ALDER_PREV,
+  ALDER_SET_RANGE, /* first key >= *key */
+  ALDER_SET_KEY,   /* exactly *key */
+  ALDER_GET_CURRENT
+} alder_cursor_op;
+
+const char* alder_strerror(int rc);
+alder_env_options alder_env_options_default(void);
+
+/* opts may be NULL for defaults. On success *env must be closed with
+ * alder_env_close. */
+int alder_env_open(const char* path, const alder_env_options* opts,
+                   alder_env** env);
+/* Closes and frees env (NULL is a no-op). Live txns must be finished. */
+void alder_env_close(alder_env* env);
+int alder_env_sync(alder_env* env);
+int alder_env_stat(alder_env* env, alder_stat* stat);
+/* Full verify; on failure *bad_page (may be NULL) gets the first bad page. */
+int alder_env_verify(alder_env* env, uint64_t* bad_page);
+size_t alder_env_max_key_size(alder_env* env);
+
+/* flags: 0 for the write txn (waits), ALDER_RDONLY for a read txn. */
+int alder_txn_begin(alder_env* env, unsigned flags, alder_txn** txn);
+/* Commits and frees txn, also on failure. */
+int alder_txn_commit(alder_txn* txn);
+/* Aborts and frees txn (NULL is a no-op). */
+void alder_txn_abort(alder_txn* txn);
+
+/* name NULL or "" is the main db. flags: ALDER_CREATE. */
+int alder_dbi_open(alder_txn* txn, const char* name, unsigned flags,
+                   alder_dbi* dbi);
+int alder_drop(alder_txn* txn, alder_dbi dbi, int del /* 1: delete db */);
+
+int alder_get(alder_txn* txn, alder_dbi dbi, const alder_val* key,
+              alder_val* val);
+int alder_put(alder_txn* txn, alder_dbi dbi, const alder_val* key,
+              const alder_val* val, unsigned flags);
+int alder_del(alder_txn* txn, alder_dbi dbi, const alder_val* key);
+
+int alder_cursor_open(alder_txn* txn, alder_dbi dbi, alder_cursor** cursor);
+void alder_cursor_close(alder_cursor* cursor);
+/* key is read for SET_RANGE/SET_KEY and written on success, val written on
+ * success. Returns ALDER_NOTFOUND when no entry qualifies. */
+int alder_cursor_get(alder_cursor* cursor, alder_val* key, alder_val* val,
+                     alder_cursor_op op);
+int alder_cursor_put(alder_cursor* cursor, const alder_val* key,
+                     const alder_val* val, unsigned flags);
+/* Deletes the current entry; the cursor moves to the next one. */
+int alder_cursor_del(alder_cursor* cursor);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ALDER_H */

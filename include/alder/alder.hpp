@@ -1,0 +1,377 @@
+// alder: an embedded, transactional, ordered key-value store.
+//
+// One memory-mapped file, a copy-on-write B+tree with checksums held in the
+// parent (Merkle style), one writer and any number of lock-free MVCC readers.
+// The vocabulary follows LMDB (env, txn, dbi, cursor); see docs/API.md.
+//
+// Thread-safety summary
+//   * Env: every member function may be called from any thread concurrently,
+//     except close() and the destructor, which must not race with other calls.
+//   * Txn and Cursor: one thread at a time (they may move between threads).
+//     Any number of read Txns may be live at once, in any threads; at most one
+//     write Txn is live per Env.
+//
+// Errors: every failure throws alder::Error carrying an ErrorCode. A missing
+// key is not an error: lookups return std::optional. A failed operation leaves
+// the database as it was before the failing transaction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace alder {
+
+/// Why an operation failed. The numeric values are stable and match the C
+/// API's ALDER_* codes (negated), see alder.h.
+enum class ErrorCode : int {
+  ok = 0,
+  key_exists = 1,        ///< put(no_overwrite) on an existing key (C API only)
+  not_found = 2,         ///< C API only: key or cursor position absent
+  empty_key = 3,         ///< key of 0 bytes
+  key_too_large = 4,     ///< key longer than Env::max_key_size()
+  value_too_large = 5,   ///< value longer than kMaxValueSize
+  read_only = 6,         ///< write through a read-only txn or read-only env
+  txn_finished = 7,      ///< use of a committed or aborted txn
+  env_closed = 8,        ///< use of a closed env
+  unknown_db = 9,        ///< named db does not exist (and create not asked)
+  busy = 10,             ///< another write txn is live (try_begin_write)
+  corrupted = 11,        ///< a page or meta page failed a check
+  not_alder_file = 12,   ///< empty, truncated or foreign file
+  version_mismatch = 13, ///< file format version this build cannot read
+  io_error = 14,         ///< a system call failed (errno in the message)
+  no_space = 15,         ///< the disk is full (ENOSPC)
+  map_full = 16,         ///< the file would exceed EnvOptions::max_size
+  dbs_full = 17,         ///< more named dbs than EnvOptions::max_dbs
+  invalid_argument = 18, ///< bad option or argument (message says which)
+  locked = 19,           ///< the file is opened by another process
+  bad_dbi = 20,          ///< Dbi not opened in this env
+  append_order = 21,     ///< put(append) with a key not above the last key
+  env_failed = 22,       ///< an earlier fsync/meta write failed: reopen
+};
+
+/// Human-readable name of a code, e.g. "key too large". Never null.
+const char* error_name(ErrorCode code) noexcept;
+
+/// The only exception type alder throws (besides std::bad_alloc).
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& what)
+      : std::runtime_error(what), code_(code) {}
+  ErrorCode code() const noexcept { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+/// Largest value accepted by put(), in bytes (4 GiB - 1 page header).
+inline constexpr std::uint64_t kMaxValueSize = (std::uint64_t{1} << 32) - 64;
+
+/// How a commit reaches stable storage. Names follow LMDB; see
+/// docs/DURABILITY.md for what survives a process crash and a power loss.
+enum class Durability {
+  /// Commit returns after one fdatasync covering the data and the meta page.
+  sync,
+  /// Commit fdatasyncs its pages (which also makes the previous commit's meta
+  /// durable) but not its own meta: a power loss may undo the last commit.
+  no_meta_sync,
+  /// Commit does not sync. Env::sync() makes everything durable. A process
+  /// crash loses nothing; a power loss rolls back to the last synced commit,
+  /// never to a corrupt file.
+  no_sync,
+};
+
+/// Options for Env::open. All sizes in bytes.
+struct EnvOptions {
+  /// Page size used when the file is created: a power of two in [512, 65536].
+  /// Ignored for an existing file (its own page size is used).
+  std::uint32_t page_size = 4096;
+  /// Largest the file may grow to; also the size of the virtual address
+  /// reservation (no physical memory is used). Rounded up to a page.
+  std::uint64_t max_size = std::uint64_t{1} << 40;  // 1 TiB
+  /// Largest number of named dbs the env can open (the main db not counted).
+  std::uint32_t max_dbs = 128;
+  Durability durability = Durability::sync;
+  /// Write committed pages through a writable shared mapping and msync it,
+  /// instead of pwritev + fdatasync.
+  bool write_map = false;
+  /// With write_map: msync(MS_ASYNC) instead of MS_SYNC; commit then
+  /// behaves as Durability::no_sync for power loss.
+  bool map_async = false;
+  /// madvise(MADV_RANDOM) on the mapping (helps random reads on files much
+  /// larger than RAM).
+  bool no_readahead = false;
+  /// Open read-only: no write txn, no recovery writes, shared file lock.
+  bool read_only = false;
+  /// Create the file if it does not exist (atomically: never a half file).
+  bool create = true;
+  /// Permission bits for a new file.
+  unsigned file_mode = 0644;
+};
+
+/// Figures for one B+tree (one db). Page counts are in pages.
+struct DbStat {
+  std::uint32_t page_size = 0;  ///< bytes
+  std::uint32_t depth = 0;      ///< 0 for an empty tree
+  std::uint64_t branch_pages = 0;
+  std::uint64_t leaf_pages = 0;
+  std::uint64_t overflow_pages = 0;
+  std::uint64_t entries = 0;
+};
+
+/// Figures for the whole env, as of the latest commit.
+struct EnvStat {
+  DbStat main;                    ///< the unnamed main db
+  std::uint32_t page_size = 0;    ///< bytes
+  std::uint64_t file_size = 0;    ///< bytes, on disk now
+  std::uint64_t used_pages = 0;   ///< high-water mark, including meta pages
+  std::uint64_t free_pages = 0;   ///< pages recorded in the freelist
+  std::uint64_t last_txn_id = 0;  ///< id of the latest commit
+  std::uint64_t named_dbs = 0;    ///< number of named dbs
+  std::uint32_t readers = 0;      ///< live read txns of this process
+};
+
+/// Result of Env::verify(). ok() when every page checked out.
+struct VerifyResult {
+  bool ok() const { return error.empty(); }
+  std::string error;                ///< first problem found, empty when none
+  std::uint64_t bad_page = 0;       ///< page number of that problem
+  std::string bad_page_kind;        ///< "branch", "leaf", "overflow", "meta"...
+  std::uint64_t pages_checked = 0;  ///< pages whose checksum was verified
+  std::uint64_t entries = 0;        ///< key/value pairs seen in all dbs
+};
+
+/// Handle to a db inside an env, valid for the env's lifetime once opened
+/// (like LMDB's MDB_dbi). 0 is the unnamed main db.
+using Dbi = std::uint32_t;
+inline constexpr Dbi kMainDbi = 0;
+
+/// Flags for Txn::open_db.
+enum class DbFlags : unsigned { none = 0, create = 1 };
+
+/// Flags for Txn::put (combine with |).
+enum class PutFlags : unsigned {
+  none = 0,
+  no_overwrite = 1,  ///< keep an existing value; put returns false
+  append = 2,        ///< key must be above every key in the db (bulk load)
+};
+constexpr PutFlags operator|(PutFlags a, PutFlags b) {
+  return PutFlags(unsigned(a) | unsigned(b));
+}
+
+/// Iteration direction for ranges.
+enum class Direction { forward, reverse };
+
+/// One key/value pair as views into the mapping (or the txn's dirty pages).
+struct Entry {
+  std::string_view key;
+  std::string_view value;
+};
+
+class Env;
+class Txn;
+class Cursor;
+class Range;
+
+namespace detail {
+class EnvImpl;
+class TxnImpl;
+class CursorImpl;
+}  // namespace detail
+
+/// A positioned iterator over one db in one txn (LMDB's MDB_cursor).
+///
+/// Views returned by key()/value() are valid until the cursor moves, the txn
+/// writes (write txns only), or the txn ends. A cursor must not outlive its
+/// txn. Positioning calls return false (and leave the cursor unpositioned)
+/// when no entry qualifies.
+class Cursor {
+ public:
+  Cursor(Cursor&&) noexcept;
+  Cursor& operator=(Cursor&&) noexcept;
+  ~Cursor();
+
+  bool first();                     ///< smallest key
+  bool last();                      ///< largest key
+  bool next();                      ///< following key; false at the end
+  bool prev();                      ///< preceding key; false at the start
+  bool seek(std::string_view key);  ///< first key >= key (MDB_SET_RANGE)
+  bool find(std::string_view key);  ///< exactly key (MDB_SET_KEY)
+  bool valid() const;               ///< positioned on an entry
+  std::string_view key() const;     ///< requires valid()
+  std::string_view value() const;   ///< requires valid()
+  Entry entry() const { return {key(), value()}; }
+
+  /// Writes key=value through the cursor's txn and positions on key.
+  /// Throws read_only in a read txn, plus every error of Txn::put.
+  void put(std::string_view key, std::string_view value,
+           PutFlags flags = PutFlags::none);
+  /// Deletes the current entry; the cursor moves to the following entry
+  /// (valid() is false if it was the last). Throws read_only in a read txn.
+  void del();
+
+ private:
+  friend class Txn;
+  explicit Cursor(std::unique_ptr<detail::CursorImpl> impl);
+  std::unique_ptr<detail::CursorImpl> impl_;
+};
+
+/// A C++ range over [lo, hi) of one db, for range-for loops. An empty hi
+/// means "to the end". Built by Txn::range / Txn::prefix.
+class Range {
+ public:
+  class iterator {
+   public:
+    using value_type = Entry;
+    using difference_type = std::ptrdiff_t;
+    Entry operator*() const { return cur_->entry(); }
+    iterator& operator++();
+    bool operator==(const iterator& o) const { return done_ == o.done_; }
+
+   private:
+    friend class Range;
+    Cursor* cur_ = nullptr;
+    const Range* range_ = nullptr;
+    bool done_ = true;
+  };
+  iterator begin();
+  iterator end() { return iterator{}; }
+
+ private:
+  friend class Txn;
+  Range(Cursor c, std::string lo, std::optional<std::string> hi, Direction d)
+      : cursor_(std::move(c)), lo_(std::move(lo)), hi_(std::move(hi)), dir_(d) {}
+  bool in_range() const;
+  Cursor cursor_;
+  std::string lo_;
+  std::optional<std::string> hi_;
+  Direction dir_;
+};
+
+/// A transaction: a read-only snapshot, or the single writer.
+///
+/// Move-only. Destroying an unfinished Txn aborts it. After commit() or
+/// abort() every call but the destructor throws txn_finished. Views returned
+/// by get() live until the txn ends; in a write txn, only until its next
+/// write (pages are updated in place while dirty).
+class Txn {
+ public:
+  Txn(Txn&&) noexcept;
+  Txn& operator=(Txn&&) noexcept;
+  ~Txn();
+
+  bool read_only() const;
+  /// Snapshot id: for a read txn the commit it sees; for a write txn the id
+  /// its commit will get.
+  std::uint64_t id() const;
+
+  /// Opens a named db, creating it with DbFlags::create (write txn only).
+  /// An empty name returns the main db. Throws unknown_db, dbs_full,
+  /// read_only (create in a read txn), invalid_argument (name > 511 bytes).
+  Dbi open_db(std::string_view name, DbFlags flags = DbFlags::none);
+  /// Names of all named dbs, sorted.
+  std::vector<std::string> list_dbs();
+  /// Deletes a named db and frees its pages. Throws unknown_db, read_only.
+  void drop_db(Dbi dbi);
+  /// Removes every entry of a db, keeping the db. Throws read_only.
+  void clear_db(Dbi dbi);
+  DbStat db_stat(Dbi dbi);
+
+  /// Value of key, or nullopt. The view points into the mapping (zero copy).
+  std::optional<std::string_view> get(Dbi dbi, std::string_view key);
+  std::optional<std::string_view> get(std::string_view key) {
+    return get(kMainDbi, key);
+  }
+  /// get() for many keys under one snapshot; result[i] answers keys[i].
+  std::vector<std::optional<std::string_view>> get_many(
+      Dbi dbi, std::span<const std::string_view> keys);
+
+  /// Stores key=value. Returns false only with no_overwrite when the key
+  /// exists (nothing written). Throws read_only, empty_key, key_too_large,
+  /// value_too_large, append_order, map_full, no_space, io_error.
+  bool put(Dbi dbi, std::string_view key, std::string_view value,
+           PutFlags flags = PutFlags::none);
+  bool put(std::string_view key, std::string_view value) {
+    return put(kMainDbi, key, value);
+  }
+  /// Removes key. Returns whether it existed. Throws read_only, empty_key,
+  /// key_too_large.
+  bool del(Dbi dbi, std::string_view key);
+  bool del(std::string_view key) { return del(kMainDbi, key); }
+
+  Cursor cursor(Dbi dbi = kMainDbi);
+  /// Entries with lo <= key < hi (hi = nullopt: no upper bound), in order.
+  Range range(Dbi dbi, std::string_view lo,
+              std::optional<std::string_view> hi,
+              Direction dir = Direction::forward);
+  /// Entries whose key starts with prefix, in order.
+  Range prefix(Dbi dbi, std::string_view prefix,
+               Direction dir = Direction::forward);
+
+  /// Makes the txn's writes durable per the env's Durability and ends it.
+  /// A read txn's commit just ends it. On failure the txn is aborted and
+  /// the database is as it was before the txn.
+  void commit();
+  /// Discards the txn's writes and ends it. Never throws.
+  void abort() noexcept;
+
+ private:
+  friend class Env;
+  friend class Cursor;
+  explicit Txn(std::unique_ptr<detail::TxnImpl> impl);
+  detail::TxnImpl& impl();
+  std::unique_ptr<detail::TxnImpl> impl_;
+};
+
+/// An open database file (LMDB's MDB_env). Move-only; destroying it closes it.
+class Env {
+ public:
+  /// Opens (and with options.create, creates) the file at path, recovering
+  /// from a crash if needed. Throws not_alder_file (empty, truncated,
+  /// foreign), version_mismatch, corrupted (no meta page survives its
+  /// checks), locked (another process has it open for writing),
+  /// invalid_argument (bad page size), io_error.
+  static Env open(const std::string& path, const EnvOptions& options = {});
+
+  Env(Env&&) noexcept;
+  Env& operator=(Env&&) noexcept;
+  ~Env();
+
+  /// A read txn on the latest commit. Never blocks. Throws env_closed.
+  Txn begin_read();
+  /// The write txn; waits while another is live. Throws read_only,
+  /// env_closed, env_failed.
+  Txn begin_write();
+  /// The write txn, or nullopt when another is live (never waits).
+  std::optional<Txn> try_begin_write();
+
+  /// fdatasync (or msync) everything committed so far; needed only with
+  /// Durability::no_sync / no_meta_sync / map_async. Throws io_error.
+  void sync();
+  EnvStat stat();
+  /// Walks every page reachable from the latest commit: checksums in the
+  /// parents, page types, key order, bounds, and that every page is used or
+  /// free exactly once. Reads the whole file; takes a read txn.
+  VerifyResult verify();
+  /// Largest key accepted, in bytes: (page_size - 16) / 3 - 40; 1320 at 4 KiB.
+  std::size_t max_key_size() const;
+  std::uint32_t page_size() const;
+  const std::string& path() const;
+
+  /// Syncs and closes. Live txns must be finished first (throws busy
+  /// otherwise). Idempotent; later calls on the Env throw env_closed.
+  void close();
+
+ private:
+  explicit Env(std::shared_ptr<detail::EnvImpl> impl);
+  std::shared_ptr<detail::EnvImpl> impl_;
+};
+
+}  // namespace alder
