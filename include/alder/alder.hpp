@@ -360,7 +360,7 @@ class Env {
   /// parents, page types, key order, bounds, and that every page is used or
   /// free exactly once. Reads the whole file; takes a read txn.
   VerifyResult verify();
-  /// Largest key accepted, in bytes: (page_size - 16) / 3 - 40; 1320 at 4 KiB.
+  /// Largest key accepted, in bytes: (page_size - 16) / 3 - 44; 1316 at 4 KiB.
   std::size_t max_key_size() const;
   std::uint32_t page_size() const;
   const std::string& path() const;

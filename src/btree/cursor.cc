@@ -1,0 +1,144 @@
+#include "btree/cursor.h"
+
+namespace alder::btree {
+
+using page::Node;
+
+const uint8_t* TreeCursor::node_page(uint64_t pgno, uint64_t txnid,
+                                     bool leaf) const {
+  const uint8_t* p = pg_->read(pgno, txnid);
+  const page::Header* h = page::header(p);
+  if (h->type != (leaf ? page::kLeaf : page::kBranch))
+    throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
+                              " page, found " + page::type_name(h->type));
+  if (h->type == page::kBranch && h->count == 0)
+    throw_corrupted(pgno, "empty branch page");
+  return p;
+}
+
+// From the frame at depth_-1 (a branch with idx set), goes down to a leaf
+// taking the first (or last) child at every level.
+void TreeCursor::descend_edge(bool last) {
+  while (depth_ < ref_->depth) {
+    Frame& f = stack_[depth_ - 1];
+    page::ChildRef c = Node(f.page, pg_->page_size).child(f.idx);
+    bool leaf = depth_ + 1 == ref_->depth;
+    const uint8_t* p = node_page(c.pgno, c.txnid, leaf);
+    uint32_t n = page::header(p)->count;
+    stack_[depth_++] = {p, c.pgno, last ? (n ? n - 1 : 0) : 0};
+  }
+}
+
+bool TreeCursor::edge(bool last) {
+  valid_ = false;
+  depth_ = 0;
+  if (!ref_->root) return false;
+  if (ref_->depth > kMaxDepth || ref_->depth == 0)
+    throw_corrupted(ref_->root, "bad tree depth");
+  const uint8_t* p = node_page(ref_->root, ref_->root_txnid, ref_->depth == 1);
+  uint32_t n = page::header(p)->count;
+  stack_[depth_++] = {p, ref_->root, last ? (n ? n - 1 : 0) : 0};
+  descend_edge(last);
+  return load();
+}
+
+bool TreeCursor::load() {
+  const Frame& f = stack_[depth_ - 1];
+  Node leaf(f.page, pg_->page_size);
+  if (f.idx >= leaf.count()) {
+    valid_ = false;
+    return false;
+  }
+  leaf.key(f.idx, key_);
+  valid_ = true;
+  return true;
+}
+
+std::string_view TreeCursor::value() const {
+  const Frame& f = stack_[depth_ - 1];
+  return value_at(*pg_, Node(f.page, pg_->page_size), f.idx);
+}
+
+bool TreeCursor::next() {
+  if (!valid_) return false;
+  Frame& leaf = stack_[depth_ - 1];
+  if (leaf.idx + 1 < page::header(leaf.page)->count) {
+    leaf.idx++;
+    return load();
+  }
+  // Climb to the first ancestor with a following child.
+  uint32_t d = depth_ - 1;
+  while (d > 0) {
+    Frame& f = stack_[d - 1];
+    if (f.idx + 1 < page::header(f.page)->count) {
+      f.idx++;
+      depth_ = d;
+      descend_edge(false);
+      return load();
+    }
+    d--;
+  }
+  valid_ = false;
+  return false;
+}
+
+bool TreeCursor::prev() {
+  if (!valid_) return false;
+  Frame& leaf = stack_[depth_ - 1];
+  if (leaf.idx > 0) {
+    leaf.idx--;
+    return load();
+  }
+  uint32_t d = depth_ - 1;
+  while (d > 0) {
+    Frame& f = stack_[d - 1];
+    if (f.idx > 0) {
+      f.idx--;
+      depth_ = d;
+      descend_edge(true);
+      return load();
+    }
+    d--;
+  }
+  valid_ = false;
+  return false;
+}
+
+bool TreeCursor::seek(std::string_view key) {
+  valid_ = false;
+  depth_ = 0;
+  if (!ref_->root) return false;
+  if (ref_->depth > kMaxDepth || ref_->depth == 0)
+    throw_corrupted(ref_->root, "bad tree depth");
+  uint64_t pgno = ref_->root, txnid = ref_->root_txnid;
+  for (uint32_t d = 1; d < ref_->depth; d++) {
+    const uint8_t* p = node_page(pgno, txnid, false);
+    Node n(p, pg_->page_size);
+    uint32_t i = n.child_index(key);
+    stack_[depth_++] = {p, pgno, i};
+    page::ChildRef c = n.child(i);
+    pgno = c.pgno;
+    txnid = c.txnid;
+  }
+  const uint8_t* p = node_page(pgno, txnid, true);
+  bool exact;
+  uint32_t i = Node(p, pg_->page_size).lower_bound(key, &exact);
+  stack_[depth_++] = {p, pgno, i};
+  if (i < page::header(p)->count) return load();
+  // Past the end of this leaf: the answer is the first key of the next one.
+  stack_[depth_ - 1].idx = i - (i > 0);
+  if (i == 0) return false;  // empty root leaf
+  valid_ = true;
+  return next();
+}
+
+bool TreeCursor::find(std::string_view key) {
+  if (!seek(key)) return false;
+  if (key_ != key) {
+    valid_ = false;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace alder::btree

@@ -1,0 +1,403 @@
+#include "btree/tree.h"
+
+#include <algorithm>
+#include <deque>
+
+namespace alder::btree {
+
+using page::ChildRef;
+using page::kHeaderSize;
+using page::Node;
+using page::NodeWriter;
+using page::OverflowRef;
+
+void throw_corrupted(uint64_t pgno, const std::string& what) {
+  throw Error(ErrorCode::corrupted,
+              "corrupted page " + std::to_string(pgno) + ": " + what);
+}
+
+static uint64_t run_pages(uint64_t vlen, uint32_t psize) {
+  return (kHeaderSize + vlen + psize - 1) / psize;
+}
+
+std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
+  if (!leaf.is_overflow(i)) return leaf.inline_value(i);
+  OverflowRef r = leaf.overflow_ref(i);
+  const uint8_t* p = pg.read_run(r.pgno, run_pages(r.vlen, pg.page_size));
+  if (page::header(p)->type != page::kOverflow)
+    throw_corrupted(r.pgno, "expected an overflow page");
+  return {reinterpret_cast<const char*>(p + kHeaderSize), size_t(r.vlen)};
+}
+
+static const uint8_t* checked_node(const Pager& pg, uint64_t pgno,
+                                   uint64_t txnid, bool leaf) {
+  const uint8_t* p = pg.read(pgno, txnid);
+  uint8_t t = page::header(p)->type;
+  if (t != (leaf ? page::kLeaf : page::kBranch))
+    throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
+                              " page, found " + page::type_name(t));
+  return p;
+}
+
+std::optional<std::string_view> Tree::get(std::string_view key) const {
+  if (!ref_.root) return std::nullopt;
+  if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
+  uint64_t pgno = ref_.root, txnid = ref_.root_txnid;
+  for (uint32_t d = 1; d < ref_.depth; d++) {
+    Node n(checked_node(pg_, pgno, txnid, false), pg_.page_size);
+    ChildRef c = n.child(n.child_index(key));
+    pgno = c.pgno;
+    txnid = c.txnid;
+  }
+  Node leaf(checked_node(pg_, pgno, txnid, true), pg_.page_size);
+  bool exact;
+  uint32_t i = leaf.lower_bound(key, &exact);
+  if (!exact) return std::nullopt;
+  return value_at(pg_, leaf, i);
+}
+
+void Tree::count_page(uint8_t type, int delta) {
+  if (type == page::kLeaf)
+    ref_.leaf_pages += delta;
+  else
+    ref_.branch_pages += delta;
+}
+
+// Copy-on-write of one page: returns the writable copy (or the page itself
+// when this txn already wrote it) and stamps the reference that leads to it.
+uint8_t* Tree::touch_root() {
+  if (ref_.root_txnid == pg_.txnid) return pg_.writable_page(ref_.root);
+  const uint8_t* old = pg_.read(ref_.root, ref_.root_txnid);
+  uint64_t pgno;
+  uint8_t* p = pg_.new_page(&pgno);
+  std::memcpy(p, old, pg_.page_size);
+  page::header(p)->txnid = pg_.txnid;
+  pg_.free_page(ref_.root, ref_.root_txnid);
+  ref_.root = pgno;
+  ref_.root_txnid = pg_.txnid;
+  return p;
+}
+
+uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
+  Node n(parent, pg_.page_size);
+  ChildRef c = n.child(idx);
+  if (c.txnid == pg_.txnid) return pg_.writable_page(c.pgno);
+  const uint8_t* old = pg_.read(c.pgno, c.txnid);
+  uint8_t t = page::header(old)->type;
+  if (t != page::kLeaf && t != page::kBranch)
+    throw_corrupted(c.pgno, std::string("expected a tree page, found ") +
+                                page::type_name(t));
+  uint64_t pgno;
+  uint8_t* p = pg_.new_page(&pgno);
+  std::memcpy(p, old, pg_.page_size);
+  page::header(p)->txnid = pg_.txnid;
+  pg_.free_page(c.pgno, c.txnid);
+  NodeWriter(parent, pg_.page_size).set_child(idx, {pgno, pg_.txnid, 0});
+  return p;
+}
+
+// Fills path_ from the root to the leaf that holds key, copying every page on
+// the way. path_.back().idx is left for the caller (the leaf slot).
+void Tree::descend_for_write(std::string_view key, bool* rightmost) {
+  path_.clear();
+  if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
+  *rightmost = true;
+  uint8_t* p = touch_root();
+  uint64_t pgno = ref_.root;
+  for (uint32_t d = 1; d < ref_.depth; d++) {
+    Node n(p, pg_.page_size);
+    if (n.type() != page::kBranch) throw_corrupted(pgno, "expected a branch page");
+    uint32_t i = n.child_index(key);
+    if (i + 1 != n.count()) *rightmost = false;
+    path_.push_back({p, pgno, i});
+    p = touch_child(p, i);
+    pgno = n.child(i).pgno;
+  }
+  if (page::header(p)->type != page::kLeaf) throw_corrupted(pgno, "expected a leaf page");
+  path_.push_back({p, pgno, 0});
+}
+
+OverflowRef Tree::write_overflow(std::string_view value) {
+  const uint32_t ps = pg_.page_size;
+  uint64_t np = run_pages(value.size(), ps);
+  if (np > 0xffffffffu) throw Error(ErrorCode::value_too_large, "value too large");
+  uint64_t pgno = pg_.alloc->allocate(uint32_t(np));
+  uint8_t hdr[kHeaderSize] = {};
+  page::header(hdr)->type = page::kOverflow;
+  page::header(hdr)->txnid = pg_.txnid;
+  page::set_overflow_pages(hdr, uint32_t(np));
+  static const uint8_t zeros[page::kMaxPageSize] = {};
+  size_t pad = np * ps - kHeaderSize - value.size();
+  struct iovec iov[3] = {{hdr, kHeaderSize},
+                         {const_cast<char*>(value.data()), value.size()},
+                         {const_cast<uint8_t*>(zeros), pad}};
+  OverflowRef r{value.size(), pgno, pg_.txnid, page::checksum_parts(iov, 3, pgno)};
+  pg_.alloc->write_run(pgno, iov, 3);
+  ref_.overflow_pages += np;
+  return r;
+}
+
+void Tree::release_overflow(const OverflowRef& r) {
+  uint64_t np = run_pages(r.vlen, pg_.page_size);
+  pg_.alloc->release(r.pgno, uint32_t(np), r.txnid);
+  ref_.overflow_pages -= np;
+}
+
+Tree::Put Tree::put(std::string_view key, std::string_view value,
+                    bool no_overwrite, bool append) {
+  if (no_overwrite && get(key)) return Put::kept;
+  if (!ref_.root) {
+    uint64_t pgno;
+    uint8_t* p = pg_.new_page(&pgno);
+    NodeWriter(p, pg_.page_size).init(page::kLeaf, pg_.txnid);
+    ref_.root = pgno;
+    ref_.root_txnid = pg_.txnid;
+    ref_.depth = 1;
+    ref_.leaf_pages = 1;
+  }
+  bool rightmost;
+  descend_for_write(key, &rightmost);
+  uint8_t* leafp = path_.back().page;
+  Node leaf(leafp, pg_.page_size);
+  bool exact;
+  uint32_t idx = leaf.lower_bound(key, &exact);
+  if (append && (exact || !rightmost || idx != leaf.count()))
+    throw Error(ErrorCode::append_order,
+                "append: key is not above the last key of the db");
+  const bool inline_ok = key.size() + 2 + value.size() + sizeof(page::Slot) <=
+                         page::max_inline(pg_.page_size);
+  Put result = Put::inserted;
+  if (exact) {
+    result = Put::replaced;
+    if (inline_ok && NodeWriter(leafp, pg_.page_size).overwrite_inline(idx, value))
+      return result;
+    if (leaf.is_overflow(idx)) release_overflow(leaf.overflow_ref(idx));
+    NodeWriter(leafp, pg_.page_size).remove(idx);
+  } else {
+    ref_.entries++;
+  }
+  if (inline_ok) {
+    insert_at(path_.size() - 1, idx, page::leaf_inline_cell(key, value));
+  } else {
+    OverflowRef r = write_overflow(value);
+    insert_at(path_.size() - 1, idx, page::leaf_overflow_cell(key, r));
+  }
+  return result;
+}
+
+// Inserts cell into the node at path_[level], splitting it (and, in turn,
+// its ancestors) when it is full.
+void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
+  uint8_t* p = path_[level].page;
+  const uint32_t ps = pg_.page_size;
+  if (NodeWriter(p, ps).insert(idx, cell) == NodeWriter::kOk) return;
+
+  Node n(p, ps);
+  const uint8_t type = n.type();
+  const uint32_t old_count = n.count();
+  std::deque<std::string> keys;
+  std::vector<page::CellSpec> cells;
+  cells.reserve(old_count + 1);
+  page::gather_cells(n, keys, cells);
+  cells.insert(cells.begin() + idx, cell);
+  const size_t total = cells.size();
+
+  // Split point: all old cells stay left when appending at the end (sorted
+  // loads fill pages completely, as MDB_APPEND); otherwise half by bytes.
+  size_t s;
+  if (idx == old_count) {
+    s = total - 1;
+  } else {
+    size_t bytes = 0, all = 0;
+    for (auto& c : cells) all += c.full_size();
+    s = 0;
+    while (s < total - 1 && bytes + cells[s].full_size() <= all / 2)
+      bytes += cells[s++].full_size();
+    s = std::clamp<size_t>(s, 1, total - 1);
+  }
+  auto left_fits = [&](size_t k) {
+    std::vector<page::CellSpec> l(cells.begin(), cells.begin() + k);
+    return NodeWriter::fits(ps, type, l);
+  };
+  auto right_fits = [&](size_t k) {
+    std::vector<page::CellSpec> r(cells.begin() + k, cells.end());
+    if (type == page::kBranch) r[0].key = {};
+    return NodeWriter::fits(ps, type, r);
+  };
+  while (s > 1 && !left_fits(s)) s--;
+  while (s < total - 1 && !right_fits(s)) s++;
+
+  std::string sep;
+  if (type == page::kLeaf) {
+    std::string_view a = cells[s - 1].key, b = cells[s].key;
+    size_t m = 0;
+    while (m < a.size() && m < b.size() && a[m] == b[m]) m++;
+    sep.assign(b.substr(0, std::min(b.size(), m + 1)));
+  } else {
+    sep.assign(cells[s].key);
+  }
+  std::vector<page::CellSpec> right(cells.begin() + s, cells.end());
+  if (type == page::kBranch) right[0].key = {};
+  cells.resize(s);
+
+  uint64_t rpgno;
+  uint8_t* rp = pg_.new_page(&rpgno);
+  NodeWriter(rp, ps).rebuild(type, pg_.txnid, right);  // before p is rewritten
+  NodeWriter(p, ps).rebuild(type, pg_.txnid, cells);
+  count_page(type, +1);
+
+  const page::CellSpec sep_cell = page::branch_cell(sep, {rpgno, pg_.txnid, 0});
+  if (level == 0) {
+    uint64_t root;
+    uint8_t* r = pg_.new_page(&root);
+    NodeWriter(r, ps).rebuild(
+        page::kBranch, pg_.txnid,
+        {page::branch_cell({}, {path_[0].pgno, pg_.txnid, 0}), sep_cell});
+    ref_.root = root;
+    ref_.root_txnid = pg_.txnid;
+    ref_.depth++;
+    ref_.branch_pages++;
+    return;
+  }
+  insert_at(level - 1, path_[level - 1].idx + 1, sep_cell);
+}
+
+bool Tree::del(std::string_view key) {
+  if (!get(key)) return false;
+  bool rightmost;
+  descend_for_write(key, &rightmost);
+  uint8_t* leafp = path_.back().page;
+  Node leaf(leafp, pg_.page_size);
+  bool exact;
+  uint32_t idx = leaf.lower_bound(key, &exact);
+  if (!exact) throw_corrupted(path_.back().pgno, "key vanished during delete");
+  if (leaf.is_overflow(idx)) release_overflow(leaf.overflow_ref(idx));
+  NodeWriter(leafp, pg_.page_size).remove(idx);
+  ref_.entries--;
+  rebalance(path_.size() - 1);
+  return true;
+}
+
+// Removes child idx from a branch. Removing child 0 makes child 1's key the
+// new minus infinity, which needs a rebuild (slot 0 holds no key).
+void Tree::remove_child(uint8_t* parent, uint32_t idx) {
+  Node n(parent, pg_.page_size);
+  if (idx != 0 || n.count() == 1) {
+    NodeWriter(parent, pg_.page_size).remove(idx);
+    return;
+  }
+  std::deque<std::string> keys;
+  std::vector<page::CellSpec> cells;
+  page::gather_cells(n, keys, cells);
+  cells.erase(cells.begin());
+  cells[0].key = {};
+  NodeWriter(parent, pg_.page_size).rebuild(page::kBranch, pg_.txnid, cells);
+}
+
+// After a delete: a node below a quarter full merges with a sibling when the
+// two fit in one page (no borrowing: underfull nodes are allowed, empty ones
+// are not), and the effect climbs while parents lose children.
+void Tree::rebalance(size_t level) {
+  const uint32_t ps = pg_.page_size;
+  while (level > 0) {
+    Level& me = path_[level];
+    Node n(me.page, ps);
+    const uint8_t type = n.type();
+    const bool empty = n.count() == 0;
+    const bool under = empty || (type == page::kBranch && n.count() < 2) ||
+                       n.used_bytes() < ps / 4;
+    if (!under) return;
+    Level& up = path_[level - 1];
+    Node parent(up.page, ps);
+    if (empty) {
+      pg_.free_page(me.pgno, pg_.txnid);
+      count_page(type, -1);
+      remove_child(up.page, up.idx);
+      level--;
+      continue;
+    }
+    if (parent.count() < 2) return;
+    // Merge the pair (li, li+1) that contains this node into the left one.
+    uint32_t li = up.idx > 0 ? up.idx - 1 : 0;
+    uint32_t ri = li + 1;
+    std::string sep;
+    parent.key(ri, sep);
+    ChildRef lref = parent.child(li), rref = parent.child(ri);
+    const uint8_t* lp = pg_.read(lref.pgno, lref.txnid);
+    const uint8_t* rp = pg_.read(rref.pgno, rref.txnid);
+    if (page::header(lp)->type != type || page::header(rp)->type != type)
+      throw_corrupted(up.pgno, "siblings of different kinds");
+    std::deque<std::string> keys;
+    std::vector<page::CellSpec> cells;
+    page::gather_cells(Node(lp, ps), keys, cells);
+    size_t first_right = cells.size();
+    page::gather_cells(Node(rp, ps), keys, cells);
+    if (type == page::kBranch) cells[first_right].key = sep;
+    if (!NodeWriter::fits(ps, type, cells)) return;
+    // The cells point into lp and rp: touching copies lp without changing
+    // it, and rebuild() stages through a buffer, so they stay valid.
+    uint8_t* lw = touch_child(up.page, li);
+    NodeWriter(lw, ps).rebuild(type, pg_.txnid, cells);
+    pg_.free_page(rref.pgno, rref.txnid);
+    count_page(type, -1);
+    remove_child(up.page, ri);
+    level--;
+  }
+  collapse_root();
+}
+
+void Tree::collapse_root() {
+  while (ref_.root) {
+    Node n(pg_.read(ref_.root, ref_.root_txnid), pg_.page_size);
+    if (n.is_leaf()) {
+      if (n.count() > 0) return;
+      pg_.free_page(ref_.root, ref_.root_txnid);
+      ref_ = page::TreeRef{};
+      return;
+    }
+    if (n.count() > 1) return;
+    ChildRef c = n.child(0);
+    pg_.free_page(ref_.root, ref_.root_txnid);
+    ref_.branch_pages--;
+    ref_.root = c.pgno;
+    ref_.root_txnid = c.txnid;
+    ref_.root_csum = c.csum;
+    ref_.depth--;
+  }
+}
+
+void Tree::clear() {
+  struct Run { uint64_t pgno, n, birth; bool node; };
+  std::vector<Run> runs;
+  for_each_page([&](uint64_t pgno, uint64_t n, uint64_t birth, bool node) {
+    runs.push_back({pgno, n, birth, node});
+  });
+  for (const Run& r : runs) {
+    if (r.node)
+      pg_.free_page(r.pgno, r.birth);
+    else
+      pg_.alloc->release(r.pgno, uint32_t(r.n), r.birth);
+  }
+  ref_ = page::TreeRef{};
+}
+
+uint64_t Tree::seal(uint64_t pgno) {
+  uint8_t* p = pg_.writable_page(pgno);
+  Node n(p, pg_.page_size);
+  if (!n.is_leaf()) {
+    NodeWriter w(p, pg_.page_size);
+    for (uint32_t i = 0; i < n.count(); i++) {
+      ChildRef c = n.child(i);
+      if (c.txnid != pg_.txnid) continue;
+      c.csum = seal(c.pgno);
+      w.set_child(i, c);
+    }
+  }
+  return page::checksum(p, pg_.page_size, pgno);
+}
+
+void Tree::finalize() {
+  if (ref_.root && ref_.root_txnid == pg_.txnid) ref_.root_csum = seal(ref_.root);
+}
+
+}  // namespace alder::btree

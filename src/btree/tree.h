@@ -1,0 +1,111 @@
+// The copy-on-write B+tree: lookup, insert with splits, delete with merges,
+// and the bottom-up checksum pass that seals a txn's dirty pages.
+//
+// Shape (as LMDB's mdb.c and SQLite's btree.c): all values live in leaves;
+// a branch with n cells has n children, cell 0's key is minus infinity and
+// child i holds the keys k with key(i) <= k < key(i+1). Separators are the
+// shortest prefix of the right node's first key that is above the left
+// node's last key (suffix truncation, Bayer & Unterauer, "Prefix B-trees",
+// 1977), so branches hold many short keys. Every leaf is at the same depth.
+// No leaf but the root is ever empty.
+//
+// Copy-on-write: before a write touches a page that the txn did not write,
+// the page is copied to a newly allocated page number, the old one is
+// released to the freelist, and the parent's reference is restamped (which
+// makes the parent dirty first: writes go top-down). Readers of older
+// snapshots keep seeing the old pages.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "btree/pager.h"
+#include "page/node.h"
+
+namespace alder::btree {
+
+/// Deepest tree accepted from a file (fanout is at least 3, so this is far
+/// beyond any real file); deeper means corruption.
+inline constexpr uint32_t kMaxDepth = 40;
+
+/// Value of an entry: zero copy view into an inline cell or an overflow run.
+std::string_view value_at(const Pager& pg, const page::Node& leaf, uint32_t i);
+
+class Tree {
+ public:
+  Tree(Pager& pg, page::TreeRef& ref) : pg_(pg), ref_(ref) {}
+
+  std::optional<std::string_view> get(std::string_view key) const;
+
+  enum class Put { inserted, replaced, kept };
+  /// Inserts or replaces. no_overwrite keeps an existing value (returns
+  /// kept); append requires key to be above the last key (throws
+  /// append_order). Key and value sizes are checked by the caller.
+  Put put(std::string_view key, std::string_view value, bool no_overwrite,
+          bool append);
+  /// Removes key; false when absent.
+  bool del(std::string_view key);
+  /// Releases every page; the tree becomes empty.
+  void clear();
+  /// Computes the checksums of all dirty pages bottom-up into their parents'
+  /// references and the root checksum into the TreeRef.
+  void finalize();
+
+  /// Calls f(pgno, npages, birth_txnid, is_node) for every page of the
+  /// tree: nodes (branch, leaf) and overflow runs.
+  template <class F>
+  void for_each_page(F&& f) const;
+
+ private:
+  struct Level {
+    uint8_t* page;
+    uint64_t pgno;
+    uint32_t idx;  // child taken (branch) or slot (leaf)
+  };
+  uint8_t* touch_root();
+  uint8_t* touch_child(uint8_t* parent, uint32_t idx);
+  void descend_for_write(std::string_view key, bool* rightmost);
+  void insert_at(size_t level, uint32_t idx, const page::CellSpec& cell);
+  void remove_child(uint8_t* parent, uint32_t idx);
+  void rebalance(size_t level);
+  void collapse_root();
+  page::OverflowRef write_overflow(std::string_view value);
+  void release_overflow(const page::OverflowRef& r);
+  uint64_t seal(uint64_t pgno);
+  void count_page(uint8_t type, int delta);
+
+  Pager& pg_;
+  page::TreeRef& ref_;
+  std::vector<Level> path_;
+};
+
+template <class F>
+void Tree::for_each_page(F&& f) const {
+  if (!ref_.root) return;
+  struct Item { uint64_t pgno, txnid; };
+  std::vector<Item> stack{{ref_.root, ref_.root_txnid}};
+  while (!stack.empty()) {
+    Item it = stack.back();
+    stack.pop_back();
+    const uint8_t* p = pg_.read(it.pgno, it.txnid);
+    page::Node n(p, pg_.page_size);
+    f(it.pgno, uint64_t{1}, it.txnid, true);
+    if (n.is_leaf()) {
+      for (uint32_t i = 0; i < n.count(); i++) {
+        if (!n.is_overflow(i)) continue;
+        page::OverflowRef r = n.overflow_ref(i);
+        uint64_t np = (page::kHeaderSize + r.vlen + pg_.page_size - 1) / pg_.page_size;
+        f(r.pgno, np, r.txnid, false);
+      }
+    } else {
+      for (uint32_t i = 0; i < n.count(); i++) {
+        page::ChildRef c = n.child(i);
+        stack.push_back({c.pgno, c.txnid});
+      }
+    }
+  }
+}
+
+}  // namespace alder::btree

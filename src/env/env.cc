@@ -1,0 +1,209 @@
+// Opening an env: create the file atomically if asked, read both meta pages,
+// and recover: take the newest meta whose own checksum holds and whose pages
+// written since its synced base check out against the checksums their
+// parents hold; otherwise fall back to the other meta. See docs/FORMAT.md.
+#include "env/env.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "page/node.h"
+
+namespace alder::detail {
+
+static void validate(const EnvOptions& o) {
+  uint32_t ps = o.page_size;
+  if (ps < page::kMinPageSize || ps > page::kMaxPageSize || (ps & (ps - 1)))
+    throw Error(ErrorCode::invalid_argument,
+                "page_size must be a power of two from 512 to 65536, got " + std::to_string(ps));
+  if (o.max_size < uint64_t(ps) * 8)
+    throw Error(ErrorCode::invalid_argument, "max_size must be at least 8 pages");
+  if (o.max_dbs > 65535) throw Error(ErrorCode::invalid_argument, "max_dbs above 65535");
+}
+
+static void create_file(const std::string& path, const EnvOptions& o) {
+  std::vector<uint8_t> buf(2 * size_t(o.page_size));
+  txn::Meta m;
+  m.page_size = o.page_size;
+  m.txnid = 0;
+  txn::encode_meta(m, buf.data(), o.page_size);
+  m.txnid = 1;
+  txn::encode_meta(m, buf.data() + o.page_size, o.page_size);
+  io::File::create_atomically(path, o.file_mode, buf.data(), buf.size());
+}
+
+namespace {
+struct Candidate {
+  txn::Meta meta;
+  int slot;
+};
+}  // namespace
+
+// Reads the two meta slots. The page size comes from slot 0, or, if slot 0
+// is damaged, from whichever power of two finds a valid slot 1.
+static std::vector<Candidate> read_metas(io::File& f, uint64_t size, const std::string& path) {
+  if (size == 0) throw Error(ErrorCode::not_alder_file, path + ": empty file, not an alder database");
+  std::vector<uint8_t> head(std::min<uint64_t>(size, 2 * page::kMaxPageSize));
+  f.pread(head.data(), head.size(), 0);
+  std::vector<Candidate> out;
+  txn::MetaProblem p0, p1 = txn::MetaProblem::foreign;
+  txn::Meta m0 = txn::decode_meta(head.data(), head.size(), &p0);
+  uint32_t ps = 0;
+  if (p0 == txn::MetaProblem::none) {
+    ps = m0.page_size;
+    out.push_back({m0, 0});
+  }
+  for (uint32_t cand = page::kMinPageSize; cand <= page::kMaxPageSize; cand *= 2) {
+    if (ps && cand != ps) continue;
+    if (cand >= head.size()) break;
+    txn::MetaProblem p;
+    txn::Meta m1 = txn::decode_meta(head.data() + cand, head.size() - cand, &p);
+    if (p == txn::MetaProblem::none && m1.page_size == cand && (!ps || m1.page_size == ps)) {
+      out.push_back({m1, 1});
+      p1 = p;
+      break;
+    }
+    if (p != txn::MetaProblem::foreign) p1 = p;
+  }
+  if (out.empty()) {
+    if (p0 == txn::MetaProblem::version || p1 == txn::MetaProblem::version)
+      throw Error(ErrorCode::version_mismatch,
+                  path + ": file format version is not " + std::to_string(txn::kFormatVersion) +
+                      " (written by another alder version)");
+    if (p0 == txn::MetaProblem::foreign && p1 == txn::MetaProblem::foreign)
+      throw Error(ErrorCode::not_alder_file, path + ": not an alder database (no alder meta page)");
+    throw Error(ErrorCode::corrupted, path + ": both meta pages are damaged");
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Candidate& a, const Candidate& b) { return a.meta.txnid > b.meta.txnid; });
+  return out;
+}
+
+std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions& o) {
+  validate(o);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) io::throw_errno("stat " + path, errno);
+    if (!o.create || o.read_only) io::throw_errno("open " + path, ENOENT);
+    create_file(path, o);
+  }
+  io::File probe;
+  probe.open(path, o.read_only);
+  probe.lock(!o.read_only);
+  uint64_t size = probe.size();
+  std::vector<Candidate> metas = read_metas(probe, size, path);
+  const uint32_t ps = metas[0].meta.page_size;
+
+  auto impl = std::shared_ptr<EnvImpl>(new EnvImpl());
+  impl->st_ = std::make_unique<txn::EnvState>(ps);
+  txn::EnvState& s = *impl->st_;
+  s.path = path;
+  s.file = std::move(probe);
+  s.durability = o.durability;
+  s.write_map = o.write_map && !o.read_only;
+  s.map_async = s.write_map && o.map_async;
+  s.read_only = o.read_only;
+  s.max_dbs = o.max_dbs;
+  s.file_size = size;
+  uint64_t max_bytes = std::max((o.max_size + ps - 1) / ps * ps, (size + ps - 1) / ps * ps);
+  s.max_pages = max_bytes / ps;
+  s.map.map(s.file.fd(), max_bytes, s.write_map, o.no_readahead);
+
+  std::string why;
+  const Candidate* chosen = nullptr;
+  for (const Candidate& c : metas) {
+    if (c.meta.npages * ps > size) {
+      why = "meta " + std::to_string(c.slot) + " names " + std::to_string(c.meta.npages) +
+            " pages but the file is shorter (truncated)";
+      continue;
+    }
+    VerifyResult r = walk_meta(c.meta, s.map.data(), ps, c.meta.synced_base);
+    if (r.ok()) {
+      chosen = &c;
+      break;
+    }
+    why = "txn " + std::to_string(c.meta.txnid) + ": " + r.error;
+  }
+  if (!chosen) {
+    bool truncated = why.find("truncated") != std::string::npos;
+    throw Error(truncated ? ErrorCode::not_alder_file : ErrorCode::corrupted,
+                path + ": no meta page recovers: " + why);
+  }
+  s.last = chosen->meta;
+  s.last_slot = chosen->slot;
+  s.synced_txnid = chosen->meta.txnid;
+  s.synced_slot = chosen->slot;
+  // What is in the page cache (say, from a crashed process) is now made
+  // durable, so the recovered state is the synced one.
+  if (!o.read_only) s.file.datasync();
+  s.snapshot.store(s.last);
+  s.current_txnid.store(s.last.txnid);
+  return impl;
+}
+
+EnvImpl::~EnvImpl() {
+  try {
+    close();
+  } catch (...) {
+  }
+}
+
+void EnvImpl::check_open() const {
+  if (!st_ || st_->closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
+}
+
+void EnvImpl::close() {
+  if (!st_ || st_->closed.load()) return;
+  txn::EnvState& s = *st_;
+  if (s.live_txns.load() != 0)
+    throw Error(ErrorCode::busy, "close: transactions are still live");
+  if (!s.read_only && !s.failed.load()) {
+    s.lock_writer();
+    try {
+      s.sync_locked();
+      uint64_t used = s.last.npages * uint64_t(s.page_size);
+      if (s.file.size() > used) s.file.truncate(used);
+    } catch (...) {
+      s.unlock_writer();
+      s.closed.store(true);
+      s.map.unmap();
+      s.file.close();
+      throw;
+    }
+    s.unlock_writer();
+  }
+  s.closed.store(true);
+  s.map.unmap();
+  s.file.close();
+}
+
+EnvStat EnvImpl::stat() {
+  check_open();
+  txn::EnvState& s = *st_;
+  txn::Meta m = s.snapshot.load();
+  EnvStat out;
+  out.page_size = s.page_size;
+  out.main.page_size = s.page_size;
+  out.main.depth = m.main.depth;
+  out.main.branch_pages = m.main.branch_pages;
+  out.main.leaf_pages = m.main.leaf_pages;
+  out.main.overflow_pages = m.main.overflow_pages;
+  out.main.entries = m.main.entries;
+  out.file_size = s.file.size();
+  out.used_pages = m.npages;
+  out.free_pages = m.free_pages;
+  out.last_txn_id = m.txnid;
+  out.named_dbs = m.catalog.entries;
+  out.readers = s.readers.count();
+  return out;
+}
+
+VerifyResult EnvImpl::verify() {
+  check_open();
+  txn::Txn t(*st_, false);  // pins the snapshot while the walk runs
+  return walk_meta(t.meta(), st_->map.data(), st_->page_size, 0);
+}
+
+}  // namespace alder::detail

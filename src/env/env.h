@@ -1,0 +1,59 @@
+// The env layer: opening (with recovery), closing, stats and verify, plus
+// the objects behind the public handles (alder::Env, Txn, Cursor).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "alder/alder.hpp"
+#include "btree/cursor.h"
+#include "txn/env_state.h"
+#include "txn/txn.h"
+
+namespace alder::detail {
+
+class EnvImpl {
+ public:
+  /// See alder::Env::open.
+  static std::shared_ptr<EnvImpl> open(const std::string& path, const EnvOptions& o);
+  ~EnvImpl();
+
+  txn::EnvState& state() { return *st_; }
+  void check_open() const;
+  /// Syncs (read-write envs), trims the file to its used pages and closes.
+  /// Throws busy while txns are live.
+  void close();
+  EnvStat stat();
+  VerifyResult verify();
+
+ private:
+  std::unique_ptr<txn::EnvState> st_;
+};
+
+class TxnImpl {
+ public:
+  TxnImpl(std::shared_ptr<EnvImpl> e, bool write)
+      : env(std::move(e)), core(env->state(), write) {}
+  std::shared_ptr<EnvImpl> env;  // keeps the env open while the txn lives
+  txn::Txn core;
+};
+
+class CursorImpl {
+ public:
+  CursorImpl(txn::Txn& t, Dbi d)
+      : txn(&t), dbi(d), cur(t.pager(), *t.tree_ref(d)), gen(t.write_gen()) {}
+  /// In a write txn, re-seeks when the txn wrote since the last move;
+  /// returns whether the cursor had to move to stay on a live key.
+  void revalidate(bool* was_valid, bool* on_same_key);
+  txn::Txn* txn;
+  Dbi dbi;
+  btree::TreeCursor cur;
+  uint64_t gen;
+};
+
+/// Full structural and checksum walk of the snapshot meta sees. With
+/// base > 0 (recovery), only pages written by txns after base are visited.
+VerifyResult walk_meta(const txn::Meta& meta, const uint8_t* map, uint32_t page_size,
+                       uint64_t base);
+
+}  // namespace alder::detail

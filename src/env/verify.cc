@@ -1,0 +1,193 @@
+// Walks a snapshot's trees checking what the format promises: every page's
+// checksum against the one its parent holds, the writer txn id, page types,
+// bounds, key order and key ranges, the figures in each TreeRef, and (for a
+// full walk) that every page is referenced or free exactly once. Recovery
+// uses the same walk restricted to the pages written since the last synced
+// commit.
+#include <string>
+#include <vector>
+
+#include "env/env.h"
+#include "page/node.h"
+#include "txn/freelist.h"
+
+namespace alder::detail {
+
+namespace {
+
+using page::Node;
+using page::TreeRef;
+
+enum class TreeKind { user, catalog, freelist };
+
+class Walker {
+ public:
+  Walker(const txn::Meta& m, const uint8_t* map, uint32_t ps, uint64_t base)
+      : meta_(m), map_(map), ps_(ps), base_(base), full_(base == 0) {
+    if (full_) seen_.assign(m.npages, 0);
+  }
+
+  VerifyResult run() {
+    if (full_) seen_[0] = seen_[1] = 1;
+    tree(meta_.main, TreeKind::user, "main db") &&
+        tree(meta_.catalog, TreeKind::catalog, "catalog") &&
+        tree(meta_.free, TreeKind::freelist, "freelist");
+    if (res_.ok() && full_) {
+      if (free_count_ != meta_.free_pages)
+        fail(0, "meta", "meta counts " + std::to_string(meta_.free_pages) +
+                            " free pages, the freelist holds " + std::to_string(free_count_));
+      for (uint64_t p = 2; res_.ok() && p < seen_.size(); p++)
+        if (!seen_[p]) fail(p, "unreachable", "page is neither used nor free (leaked)");
+    }
+    return res_;
+  }
+
+ private:
+  bool fail(uint64_t pgno, const std::string& kind, const std::string& msg) {
+    if (!res_.ok()) return false;
+    res_.error = "page " + std::to_string(pgno) + " (" + kind + "): " + msg;
+    res_.bad_page = pgno;
+    res_.bad_page_kind = kind;
+    return false;
+  }
+
+  bool mark(uint64_t pgno, uint64_t n, const char* kind) {
+    if (pgno < 2 || n == 0 || pgno + n > meta_.npages || pgno + n < pgno)
+      return fail(pgno, kind, "page number out of range (file has " +
+                                  std::to_string(meta_.npages) + " pages)");
+    if (!full_) return true;
+    for (uint64_t i = 0; i < n; i++) {
+      if (seen_[pgno + i]) return fail(pgno + i, kind, "page referenced twice");
+      seen_[pgno + i] = 1;
+    }
+    return true;
+  }
+
+  bool tree(const TreeRef& r, TreeKind kind, const std::string& name) {
+    if (!r.root) {
+      if (r.depth || r.entries) return fail(0, "meta", name + ": empty tree with figures");
+      return true;
+    }
+    if (r.depth == 0 || r.depth > btree::kMaxDepth)
+      return fail(r.root, "meta", name + ": bad depth " + std::to_string(r.depth));
+    if (!full_ && r.root_txnid <= base_) return true;
+    TreeRef counted;
+    counted.depth = r.depth;
+    if (!node(r.root, r.root_txnid, r.root_csum, 1, r.depth, kind, {}, nullptr, counted))
+      return false;
+    if (full_ && (counted.entries != r.entries || counted.branch_pages != r.branch_pages ||
+                  counted.leaf_pages != r.leaf_pages ||
+                  counted.overflow_pages != r.overflow_pages))
+      return fail(r.root, "branch", name + ": figures in the tree record disagree with the tree");
+    return true;
+  }
+
+  bool node(uint64_t pgno, uint64_t txnid, uint64_t csum, uint32_t level, uint32_t depth,
+            TreeKind kind, const std::string& lo, const std::string* hi, TreeRef& counted) {
+    const bool leaf = level == depth;
+    const char* kname = leaf ? "leaf" : "branch";
+    if (!mark(pgno, 1, kname)) return false;
+    const uint8_t* p = map_ + pgno * ps_;
+    res_.pages_checked++;
+    if (page::checksum(p, ps_, pgno) != csum)
+      return fail(pgno, kname, "checksum mismatch (torn, stale or damaged page)");
+    const page::Header* h = page::header(p);
+    if (h->txnid != txnid)
+      return fail(pgno, kname, "written by txn " + std::to_string(h->txnid) +
+                                   ", parent expects txn " + std::to_string(txnid));
+    if (h->type != (leaf ? page::kLeaf : page::kBranch))
+      return fail(pgno, page::type_name(h->type), std::string("expected a ") + kname + " page");
+    Node n(p, ps_);
+    if (std::string e = n.check(); !e.empty()) return fail(pgno, kname, e);
+    if (n.count() == 0 && !(leaf && level == 1)) return fail(pgno, kname, "empty page");
+    // Keys must lie in [lo, hi) given by the parent's separators.
+    std::string k;
+    uint32_t first = leaf ? 0 : 1;
+    if (n.count() > first) {
+      n.key(first, k);
+      if (k < lo) return fail(pgno, kname, "key below the parent's separator");
+      n.key(n.count() - 1, k);
+      if (hi && !(k < *hi)) return fail(pgno, kname, "key at or above the next separator");
+    }
+    if (!leaf) {
+      counted.branch_pages++;
+      for (uint32_t i = 0; i < n.count(); i++) {
+        page::ChildRef c = n.child(i);
+        if (c.txnid > txnid) return fail(pgno, kname, "child written after its parent");
+        if (!full_ && c.txnid <= base_) continue;
+        std::string clo = lo, chi;
+        if (i > 0) n.key(i, clo);
+        const std::string* ph = hi;
+        if (i + 1 < n.count()) {
+          n.key(i + 1, chi);
+          ph = &chi;
+        }
+        if (!node(c.pgno, c.txnid, c.csum, level + 1, depth, kind, clo, ph, counted))
+          return false;
+      }
+      return true;
+    }
+    counted.leaf_pages++;
+    for (uint32_t i = 0; i < n.count(); i++) {
+      counted.entries++;
+      res_.entries += kind == TreeKind::user;
+      std::string_view v;
+      if (n.is_overflow(i)) {
+        page::OverflowRef r = n.overflow_ref(i);
+        uint64_t np = (page::kHeaderSize + r.vlen + ps_ - 1) / ps_;
+        counted.overflow_pages += np;
+        if (!full_ && r.txnid <= base_) continue;
+        if (!mark(r.pgno, np, "overflow")) return false;
+        const uint8_t* op = map_ + r.pgno * ps_;
+        res_.pages_checked += np;
+        if (page::checksum(op, np * ps_, r.pgno) != r.csum)
+          return fail(r.pgno, "overflow", "checksum mismatch");
+        if (page::header(op)->type != page::kOverflow ||
+            page::overflow_pages(op) != np || page::header(op)->txnid != r.txnid)
+          return fail(r.pgno, "overflow", "bad overflow header");
+        if (kind != TreeKind::user) return fail(pgno, kname, "overflow value in an internal tree");
+        continue;
+      }
+      v = n.inline_value(i);
+      if (kind == TreeKind::catalog) {
+        if (v.size() != sizeof(TreeRef)) return fail(pgno, kname, "malformed catalog record");
+        TreeRef r;
+        std::memcpy(&r, v.data(), sizeof r);
+        std::string name;
+        n.key(i, name);
+        if (!tree(r, TreeKind::user, "db '" + name + "'")) return false;
+      } else if (kind == TreeKind::freelist) {
+        n.key(i, k);
+        if (k.size() != 12 || v.size() % 8 || v.size() < 16)
+          return fail(pgno, kname, "malformed freelist record");
+        if (txn::freelist_key_txnid(k) > meta_.txnid)
+          return fail(pgno, kname, "freelist record from the future");
+        for (size_t o = 8; o < v.size(); o += 8) {
+          uint64_t f;
+          std::memcpy(&f, v.data() + o, 8);
+          if (!mark(f, 1, "free")) return false;
+          free_count_++;
+        }
+      }
+    }
+    return true;
+  }
+
+  const txn::Meta& meta_;
+  const uint8_t* map_;
+  uint32_t ps_;
+  uint64_t base_;
+  bool full_;
+  std::vector<uint8_t> seen_;
+  uint64_t free_count_ = 0;
+  VerifyResult res_;
+};
+
+}  // namespace
+
+VerifyResult walk_meta(const txn::Meta& meta, const uint8_t* map, uint32_t page_size,
+                       uint64_t base) {
+  return Walker(meta, map, page_size, base).run();
+}
+
+}  // namespace alder::detail

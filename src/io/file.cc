@@ -1,0 +1,170 @@
+#include "io/file.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <random>
+
+#include "alder/alder.hpp"
+
+namespace alder::io {
+
+void throw_errno(const std::string& what, int err) {
+  ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::no_space
+                                                   : ErrorCode::io_error;
+  throw Error(code, what + ": " + std::strerror(err));
+}
+
+File::~File() { close(); }
+
+void File::open(const std::string& path, bool read_only) {
+  int fd = ::open(path.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+  if (fd < 0) throw_errno("open " + path, errno);
+  fd_ = fd;
+}
+
+static void fsync_dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  if (dir.empty()) dir = "/";
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;  // best effort: some filesystems refuse dir fds
+  ::fsync(dfd);
+  ::close(dfd);
+}
+
+bool File::create_atomically(const std::string& path, unsigned mode,
+                             const void* contents, size_t size) {
+  std::random_device rd;
+  std::string tmp = path + ".tmp-" + std::to_string(rd());
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) throw_errno("create " + tmp, errno);
+  auto fail = [&](const std::string& what) {
+    int e = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw_errno(what, e);
+  };
+  const auto* p = static_cast<const uint8_t*>(contents);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t w = ::pwrite(fd, p + done, size - done, off_t(done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      fail("write " + tmp);
+    }
+    done += size_t(w);
+  }
+  if (::fsync(fd) != 0) fail("fsync " + tmp);
+  ::close(fd);
+  if (::link(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    if (e == EEXIST) return false;
+    throw_errno("link " + path, e);
+  }
+  ::unlink(tmp.c_str());
+  fsync_dir_of(path);
+  return true;
+}
+
+void File::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void File::lock(bool exclusive) {
+  if (::flock(fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      throw Error(ErrorCode::locked,
+                  "database file is open in another process");
+    throw_errno("flock", errno);
+  }
+}
+
+uint64_t File::size() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) throw_errno("fstat", errno);
+  return uint64_t(st.st_size);
+}
+
+size_t File::pread(void* buf, size_t n, uint64_t off) const {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pread(fd_, static_cast<uint8_t*>(buf) + done, n - done,
+                        off_t(off + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("pread", errno);
+    }
+    if (r == 0) break;
+    done += size_t(r);
+  }
+  return done;
+}
+
+void File::pwrite(const void* buf, size_t n, uint64_t off) {
+  struct iovec v{const_cast<void*>(buf), n};
+  pwritev(&v, 1, off);
+}
+
+void File::pwritev(const struct iovec* iov, int count, uint64_t off) {
+  // Copy so partial writes can advance without touching the caller's array.
+  std::vector<struct iovec> v(iov, iov + count);
+  size_t i = 0;
+  while (i < v.size()) {
+    int n = int(std::min<size_t>(v.size() - i, IOV_MAX));
+    ssize_t w = ::pwritev(fd_, v.data() + i, n, off_t(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("pwritev", errno);
+    }
+    off += uint64_t(w);
+    size_t left = size_t(w);
+    while (i < v.size() && left >= v[i].iov_len) left -= v[i++].iov_len;
+    if (i < v.size() && left > 0) {
+      v[i].iov_base = static_cast<uint8_t*>(v[i].iov_base) + left;
+      v[i].iov_len -= left;
+    }
+  }
+}
+
+void File::datasync() {
+  if (::fdatasync(fd_) != 0) throw_errno("fdatasync", errno);
+}
+
+void File::truncate(uint64_t size) {
+  if (::ftruncate(fd_, off_t(size)) != 0) throw_errno("ftruncate", errno);
+}
+
+Mapping::~Mapping() { unmap(); }
+
+void Mapping::map(int fd, uint64_t reserve, bool writable, bool random_access) {
+  int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+  void* p = ::mmap(nullptr, reserve, prot, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) throw_errno("mmap reservation", errno);
+  base_ = static_cast<uint8_t*>(p);
+  size_ = reserve;
+  writable_ = writable;
+  if (random_access) ::madvise(p, reserve, MADV_RANDOM);
+}
+
+void Mapping::unmap() {
+  if (base_) ::munmap(base_, size_);
+  base_ = nullptr;
+  size_ = 0;
+}
+
+void Mapping::sync(uint64_t off, uint64_t len, bool async) {
+  if (len == 0) return;
+  if (::msync(base_ + off, len, async ? MS_ASYNC : MS_SYNC) != 0)
+    throw_errno("msync", errno);
+}
+
+}  // namespace alder::io

@@ -1,0 +1,92 @@
+// File and memory-map primitives: the only place the engine makes I/O system
+// calls. Everything that reads, writes, syncs, grows or truncates the data
+// file goes through File, so a test can substitute faults at this seam
+// (issue #3). Reads of committed pages do not come through here: they come
+// straight from the read-only mapping (zero copy).
+#pragma once
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace alder::io {
+
+/// Throws alder::Error with io_error / no_space built from errno.
+[[noreturn]] void throw_errno(const std::string& what, int err);
+
+/// An open data file. Not thread-safe for writes (the single writer owns
+/// them); pread may be called concurrently.
+class File {
+ public:
+  File() = default;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  File(File&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  File& operator=(File&& o) noexcept {
+    if (this != &o) {
+      close();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  ~File();
+
+  /// Opens path; read_only opens O_RDONLY. Throws io_error (ENOENT too).
+  void open(const std::string& path, bool read_only);
+  /// Creates path atomically with `contents` as its first bytes: writes a
+  /// temporary file, fsyncs it, links it into place (fails if path exists)
+  /// and fsyncs the directory. Returns false if path already existed.
+  static bool create_atomically(const std::string& path, unsigned mode,
+                                const void* contents, size_t size);
+  void close();
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  /// Takes an advisory lock (flock): exclusive for a writer, shared for a
+  /// read-only opener. Throws locked when another process conflicts.
+  void lock(bool exclusive);
+
+  uint64_t size() const;  ///< bytes
+  /// Reads exactly n bytes at off; returns bytes read (< n only at EOF).
+  size_t pread(void* buf, size_t n, uint64_t off) const;
+  /// Writes all n bytes at off. Throws no_space / io_error.
+  void pwrite(const void* buf, size_t n, uint64_t off);
+  /// Writes the iovecs (any count) contiguously starting at off.
+  void pwritev(const struct iovec* iov, int count, uint64_t off);
+  void datasync();  ///< fdatasync
+  void truncate(uint64_t size);
+
+ private:
+  int fd_ = -1;
+};
+
+/// A fixed virtual reservation mapping the file: readers never remap, the
+/// file grows underneath it. Pages beyond the current end of file must not
+/// be touched (SIGBUS); the engine bounds-checks page numbers first.
+class Mapping {
+ public:
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping();
+
+  /// Maps `reserve` bytes of fd, PROT_READ (plus PROT_WRITE if writable).
+  void map(int fd, uint64_t reserve, bool writable, bool random_access);
+  void unmap();
+  const uint8_t* data() const { return base_; }
+  uint8_t* writable_data() const { return writable_ ? base_ : nullptr; }
+  uint64_t reserved() const { return size_; }
+  /// msync of [off, off+len), MS_SYNC or MS_ASYNC. Throws io_error.
+  void sync(uint64_t off, uint64_t len, bool async);
+
+ private:
+  uint8_t* base_ = nullptr;
+  uint64_t size_ = 0;
+  bool writable_ = false;
+};
+
+}  // namespace alder::io

@@ -1,0 +1,85 @@
+// The parts of an open env that transactions use: the file and mapping, the
+// published snapshot, the reader table, the writer lock and the writer-owned
+// commit state. src/env builds one at open (after recovery) and owns it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "alder/alder.hpp"
+#include "btree/pager.h"
+#include "io/file.h"
+#include "txn/meta.h"
+#include "txn/reader_table.h"
+
+namespace alder::txn {
+
+/// The latest commit's meta, published to readers with a sequence lock
+/// (Boehm, "Can seqlocks get along with programming language memory
+/// models?", MSPC 2012): the writer makes the count odd, stores the words,
+/// makes it even; a reader retries until it sees the same even count on
+/// both sides of its copy. Words are relaxed atomics, so there is no data
+/// race for the sanitizers to find.
+class SnapshotCell {
+ public:
+  void store(const Meta& m);
+  Meta load() const;
+
+ private:
+  static constexpr size_t kWords = sizeof(Meta) / 8;
+  std::atomic<uint64_t> seq_{0};
+  std::atomic<uint64_t> words_[kWords] = {};
+};
+
+struct EnvState {
+  explicit EnvState(uint32_t psize) : page_size(psize), buffers(psize) {}
+
+  std::string path;
+  io::File file;
+  io::Mapping map;
+  uint32_t page_size;
+  uint64_t max_pages = 0;
+  Durability durability = Durability::sync;
+  bool write_map = false;
+  bool map_async = false;
+  bool read_only = false;
+  uint32_t max_dbs = 0;
+
+  // Readers.
+  SnapshotCell snapshot;
+  std::atomic<uint64_t> current_txnid{0};
+  ReaderTable readers;
+  std::atomic<int> live_txns{0};
+  std::atomic<bool> closed{false};
+
+  // The writer lock (a flag, so a write txn may finish on another thread).
+  std::mutex writer_mu;
+  std::condition_variable writer_cv;
+  bool writer_active = false;
+
+  // Writer-owned: touched only by the holder of the writer lock.
+  Meta last;                 // latest committed meta
+  int last_slot = 0;         // meta slot (0 or 1) holding `last`
+  uint64_t synced_txnid = 0; // newest meta known durable
+  int synced_slot = 0;
+  uint64_t file_size = 0;    // bytes
+  btree::BufferPool buffers;
+  std::atomic<bool> failed{false};  // a meta write or sync failed
+
+  // Dbi table: names of dbs opened so far; index = Dbi, 0 = main ("").
+  std::mutex dbi_mu;
+  std::vector<std::string> dbi_names{std::string()};
+
+  void lock_writer();
+  bool try_lock_writer();
+  void unlock_writer();
+  /// Makes every committed page and meta durable; writer lock held.
+  void sync_locked();
+  void publish(const Meta& m, int slot);
+};
+
+}  // namespace alder::txn

@@ -1,0 +1,179 @@
+#include "txn/freelist.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "btree/cursor.h"
+#include "btree/tree.h"
+#include "page/node.h"
+
+namespace alder::txn {
+
+std::string freelist_key(uint64_t txnid, uint32_t chunk) {
+  std::string k(12, '\0');
+  uint64_t t = __builtin_bswap64(txnid);
+  uint32_t c = __builtin_bswap32(chunk);
+  std::memcpy(k.data(), &t, 8);
+  std::memcpy(k.data() + 8, &c, 4);
+  return k;
+}
+
+uint64_t freelist_key_txnid(std::string_view key) {
+  uint64_t t = 0;
+  if (key.size() >= 8) std::memcpy(&t, key.data(), 8);
+  return __builtin_bswap64(t);
+}
+
+FreeSpace::FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, io::File& file,
+                     uint64_t npages, uint64_t max_pages, uint64_t synced,
+                     std::vector<uint64_t> readers)
+    : pg_(pg), tree_(free_tree), file_(file), npages_(npages), max_pages_(max_pages),
+      synced_(synced), readers_(std::move(readers)),
+      chunk_max_((page::max_inline(pg.page_size) - 12 - 2 - sizeof(page::Slot) - 8) / 8) {}
+
+bool FreeSpace::reusable(uint64_t freed_by, uint64_t min_birth) const {
+  if (!(freed_by <= synced_ || min_birth > synced_)) return false;  // rule (b)
+  auto it = std::lower_bound(readers_.begin(), readers_.end(), min_birth);
+  return it == readers_.end() || *it >= freed_by;  // rule (a)
+}
+
+// Moves the next reusable record (in key order, so oldest first) from the
+// snapshot's freelist into the pool, skipping records some snapshot still
+// needs. The freelist tree is not modified until save(), so a cursor over it
+// sees the snapshot.
+bool FreeSpace::load_next_record() {
+  if (exhausted_ || saving_) return false;
+  btree::TreeCursor cur(pg_, tree_);
+  bool ok = next_key_.empty() ? cur.first() : cur.seek(next_key_ + '\0');
+  for (; ok; ok = cur.next()) {
+    std::string_view k = cur.key(), v = cur.value();
+    if (k.size() != 12 || v.size() < 16 || v.size() % 8 != 0)
+      btree::throw_corrupted(tree_.root, "malformed freelist record");
+    next_key_.assign(k);
+    uint64_t birth;
+    std::memcpy(&birth, v.data(), 8);
+    if (!reusable(freelist_key_txnid(k), birth)) continue;
+    for (size_t i = 8; i < v.size(); i += 8) {
+      uint64_t pgno;
+      std::memcpy(&pgno, v.data() + i, 8);
+      if (pgno < 2 || pgno >= npages_)
+        btree::throw_corrupted(tree_.root, "freelist names page " + std::to_string(pgno));
+      pool_.push_back(pgno);
+    }
+    consumed_pages_ += v.size() / 8 - 1;
+    consumed_.push_back(next_key_);
+    pool_dirty_ = true;
+    return true;
+  }
+  exhausted_ = true;
+  return false;
+}
+
+void FreeSpace::sort_pool() {
+  if (!pool_dirty_) return;
+  std::sort(pool_.begin(), pool_.end(), std::greater<>());
+  pool_dirty_ = false;
+}
+
+// Lowest run of n consecutive pages in the pool, or 0.
+uint64_t FreeSpace::take_from_pool(uint32_t n) {
+  if (pool_.empty()) return 0;
+  sort_pool();
+  if (n == 1) {
+    uint64_t p = pool_.back();
+    pool_.pop_back();
+    return p;
+  }
+  // Descending order: scan from the low end for n consecutive numbers.
+  size_t run = 1;
+  for (size_t i = pool_.size() - 1; i > 0; i--) {
+    run = pool_[i - 1] == pool_[i] + 1 ? run + 1 : 1;
+    if (run == n) {
+      uint64_t first = pool_[i - 1 + n - 1];
+      pool_.erase(pool_.begin() + (i - 1), pool_.begin() + (i - 1 + n));
+      return first;
+    }
+  }
+  return 0;
+}
+
+uint64_t FreeSpace::allocate(uint32_t n) {
+  for (;;) {
+    if (uint64_t p = take_from_pool(n)) return p;
+    // Runs are rarely assembled from scattered pages: after a few records,
+    // extend the file instead.
+    if (n > 1 && pool_.size() > 4096) break;
+    if (!load_next_record()) break;
+  }
+  if (npages_ + n > max_pages_ || npages_ + n < npages_)
+    throw Error(ErrorCode::map_full, "database would exceed max_size (" +
+                                         std::to_string(max_pages_ * pg_.page_size) + " bytes)");
+  uint64_t p = npages_;
+  npages_ += n;
+  return p;
+}
+
+void FreeSpace::release(uint64_t pgno, uint32_t n, uint64_t birth) {
+  const bool ours = birth == pg_.txnid;
+  for (uint32_t i = 0; i < n; i++) {
+    if (ours && !saving_)
+      pool_.push_back(pgno + i);
+    else
+      freed_.push_back({ours ? kFreeForAll : birth, pgno + i});
+  }
+  if (ours && !saving_) pool_dirty_ = true;
+}
+
+void FreeSpace::write_run(uint64_t pgno, const struct iovec* iov, int n) {
+  file_.pwritev(iov, n, pgno * pg_.page_size);
+  size_t bytes = 0;
+  for (int i = 0; i < n; i++) bytes += iov[i].iov_len;
+  uint64_t end = pgno + bytes / pg_.page_size;
+  if (end > pg_.map_pages) pg_.map_pages = end;
+}
+
+uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
+  // Top up the pool so the freelist's own page needs rarely reach the end.
+  while (pool_.size() < 32 && load_next_record()) {
+  }
+  saving_ = true;
+  // Pool pages at the end of the file need no record: shrink the file.
+  sort_pool();
+  size_t trim = 0;
+  while (trim < pool_.size() && pool_[trim] == npages_ - 1 - trim) trim++;
+  pool_.erase(pool_.begin(), pool_.begin() + trim);
+  npages_ -= trim;
+
+  btree::Tree tree(pg_, tree_);
+  for (const auto& k : consumed_) tree.del(k);
+
+  uint32_t chunks_written = 0;
+  size_t last_freed = SIZE_MAX, last_pool = SIZE_MAX;
+  uint64_t written = 0;
+  std::vector<uint64_t> value;
+  for (int round = 0;; round++) {
+    if (round > 64) throw Error(ErrorCode::corrupted, "freelist save did not converge");
+    // Sorted by birth, so each chunk's minimum birth is tight.
+    std::vector<std::pair<uint64_t, uint64_t>> all = freed_;
+    for (uint64_t p : pool_) all.push_back({kFreeForAll, p});
+    std::sort(all.begin(), all.end());
+    uint32_t chunk = 0;
+    for (size_t i = 0; i < all.size(); i += chunk_max_, chunk++) {
+      size_t m = std::min(chunk_max_, all.size() - i);
+      value.assign(1, all[i].first);
+      for (size_t j = 0; j < m; j++) value.push_back(all[i + j].second);
+      tree.put(freelist_key(txnid, chunk),
+               {reinterpret_cast<const char*>(value.data()), value.size() * 8}, false, false);
+    }
+    for (uint32_t c = chunk; c < chunks_written; c++) tree.del(freelist_key(txnid, c));
+    chunks_written = chunk;
+    written = all.size();
+    if (freed_.size() == last_freed && pool_.size() == last_pool) break;
+    last_freed = freed_.size();
+    last_pool = pool_.size();
+  }
+  saving_ = false;
+  return free_pages - consumed_pages_ + written;
+}
+
+}  // namespace alder::txn

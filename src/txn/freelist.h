@@ -1,0 +1,93 @@
+// The free-page allocator of a write txn, and the freelist it keeps on disk.
+//
+// On disk the freelist is a B+tree like any other (so it is checksummed from
+// the meta): key = (txn id T, chunk number), both big-endian; value = the
+// smallest birth txn id B of the chunk's pages, then up to chunk_max_ page
+// numbers (123 at 4 KiB pages, so every record stays inline in its leaf).
+// T is the txn that stopped using the pages; a page's birth is the txn that
+// wrote it (its parent reference carries that id).
+//
+// Reuse rule. A page born at B and freed at T belongs to snapshots B..T-1
+// only. A record (T, B) may be reused when
+//   (a) no live reader holds a snapshot in [B, T), and
+//   (b) the newest synced commit S does not reference the pages: T <= S
+//       (freed before it) or B > S (born after it).
+// (a) is what keeps a long-lived reader from pinning everything written
+// after it: only pages it can actually see are held. (b) is what lets the
+// no-sync modes survive a power loss: recovery falls back at worst to S,
+// whose pages are never overwritten (DESIGN.md, "Durability modes").
+// Pages that are free for everyone (allocated and released by the same txn,
+// or taken from the pool and not used) are recorded with B = ~0.
+//
+// During a txn: allocate() takes the lowest page from the pool, loading
+// reusable records in key order as needed, else extends the file. release()
+// puts a page freed by this txn in freed_ with its birth, or, if this txn
+// allocated it, straight back in the pool. At commit, save() deletes the
+// records it loaded and writes freed_ plus the unused pool as this txn's
+// records, repeating until nothing moves: saving the freelist allocates and
+// frees pages of the freelist tree itself. Each round the pool only shrinks
+// and freed_ only grows (pages freed during save() always go to freed_), so
+// the loop ends, in practice after two or three rounds (the fixed point
+// LMDB's mdb_freelist_save also reaches).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "btree/pager.h"
+#include "io/file.h"
+#include "page/page.h"
+
+namespace alder::txn {
+
+class FreeSpace final : public btree::PageAllocator {
+ public:
+  /// pg: the txn's pager (its map_pages grows as overflow runs are written).
+  /// free_tree: the txn's freelist TreeRef. npages: high-water mark at the
+  /// snapshot. max_pages: the file limit. synced: newest synced txn id.
+  /// readers: snapshot ids of live readers, sorted.
+  FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, io::File& file, uint64_t npages,
+            uint64_t max_pages, uint64_t synced, std::vector<uint64_t> readers);
+
+  uint64_t allocate(uint32_t n) override;
+  void release(uint64_t pgno, uint32_t n, uint64_t birth) override;
+  void write_run(uint64_t pgno, const struct iovec* iov, int n) override;
+
+  /// Writes the freelist for commit `txnid` (see above). free_pages: the
+  /// snapshot's count of free pages; returns the new count.
+  uint64_t save(uint64_t txnid, uint64_t free_pages);
+  uint64_t npages() const { return npages_; }
+
+ private:
+  bool reusable(uint64_t freed_by, uint64_t min_birth) const;
+  bool load_next_record();
+  uint64_t take_from_pool(uint32_t n);
+  void sort_pool();
+
+  btree::Pager& pg_;
+  page::TreeRef& tree_;
+  io::File& file_;
+  uint64_t npages_;
+  uint64_t max_pages_;
+  uint64_t synced_;
+  std::vector<uint64_t> readers_;
+  size_t chunk_max_;
+  std::vector<uint64_t> pool_;  // reusable now; sorted descending when !pool_dirty_
+  bool pool_dirty_ = false;
+  std::vector<std::pair<uint64_t, uint64_t>> freed_;  // (birth, pgno)
+  std::vector<std::string> consumed_;  // record keys loaded into the pool
+  uint64_t consumed_pages_ = 0;
+  std::string next_key_;  // load_next_record() resumes after this key
+  bool exhausted_ = false;
+  bool saving_ = false;
+};
+
+/// Key of freelist record (txnid, chunk): 12 bytes, big-endian.
+std::string freelist_key(uint64_t txnid, uint32_t chunk);
+uint64_t freelist_key_txnid(std::string_view key);
+/// Birth recorded for pages that are free for every snapshot.
+inline constexpr uint64_t kFreeForAll = ~uint64_t{0};
+
+}  // namespace alder::txn

@@ -1,0 +1,52 @@
+// The reader table: which snapshot each live read txn holds, so the writer
+// never reuses a page some reader can still reach (LMDB's reader table,
+// in-process for now; a shared-memory table for multi-process readers would
+// sit behind this same interface).
+//
+// Lock-free: slots are cache-line-sized atomics in chunks of 64, chunks are
+// added on demand and never freed while the env lives. A slot holds
+// snapshot txnid + 1, or 0 when free.
+//
+// Registration protocol (as LMDB's mdb_txn_renew0): a reader stores its
+// snapshot id in a slot, then re-reads the env's current txn id; if that
+// changed it retries with the newer snapshot. All operations are seq_cst, so
+// a writer that scanned the table before the store must have published its
+// commit before the reader's re-read, and the reader then retries.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace alder::txn {
+
+class ReaderTable {
+ public:
+  ReaderTable();
+  ~ReaderTable();
+  ReaderTable(const ReaderTable&) = delete;
+  ReaderTable& operator=(const ReaderTable&) = delete;
+
+  /// Claims a free slot for snapshot txnid; returns its index.
+  uint32_t acquire(uint64_t txnid);
+  void update(uint32_t slot, uint64_t txnid);
+  void release(uint32_t slot);
+  /// Snapshot ids held by readers now, sorted, duplicates kept.
+  std::vector<uint64_t> snapshots() const;
+  /// Number of live readers (a racy count, for stats).
+  uint32_t count() const;
+
+ private:
+  struct alignas(64) Slot {
+    std::atomic<uint64_t> v{0};
+  };
+  struct Chunk {
+    Slot slots[64];
+  };
+  static constexpr uint32_t kMaxChunks = 4096;  // 262,144 readers
+  std::atomic<Chunk*> chunks_[kMaxChunks];
+  std::atomic<uint32_t> nchunks_{0};
+};
+
+}  // namespace alder::txn

@@ -1,0 +1,330 @@
+#include "txn/txn.h"
+
+#include <algorithm>
+
+#include "btree/cursor.h"
+#include "page/node.h"
+
+namespace alder::txn {
+
+Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
+  pager_.page_size = env.page_size;
+  pager_.map = env.map.data();
+  if (!write) {
+    // Register the snapshot, then make sure it is still the newest one (see
+    // reader_table.h for why this closes the race with the writer).
+    meta_ = env.snapshot.load();
+    reader_slot_ = env.readers.acquire(meta_.txnid);
+    while (env.current_txnid.load() != meta_.txnid) {
+      meta_ = env.snapshot.load();
+      env.readers.update(reader_slot_, meta_.txnid);
+    }
+    id_ = meta_.txnid;
+    pager_.map_pages = meta_.npages;
+  } else {
+    meta_ = env.last;
+    id_ = meta_.txnid + 1;
+    dirty_ = std::make_unique<btree::DirtyPages>();
+    pager_.map_pages = meta_.npages;
+    pager_.txnid = id_;
+    pager_.dirty = dirty_.get();
+    pager_.buffers = &env.buffers;
+    free_ = std::make_unique<FreeSpace>(pager_, meta_.free, env.file, meta_.npages,
+                                        env.max_pages, env.synced_txnid,
+                                        env.readers.snapshots());
+    pager_.alloc = free_.get();
+  }
+  env.live_txns.fetch_add(1);
+}
+
+Txn::~Txn() { abort(); }
+
+void Txn::check_usable() const {
+  if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
+}
+
+void Txn::check_writable() const {
+  check_usable();
+  if (!write_) throw Error(ErrorCode::read_only, "write in a read-only transaction");
+}
+
+void Txn::check_key(std::string_view key) const {
+  if (key.empty()) throw Error(ErrorCode::empty_key, "empty key");
+  if (key.size() > page::max_key(env_.page_size))
+    throw Error(ErrorCode::key_too_large,
+                "key of " + std::to_string(key.size()) + " bytes exceeds the maximum of " +
+                    std::to_string(page::max_key(env_.page_size)));
+}
+
+std::optional<page::TreeRef> Txn::catalog_lookup(std::string_view name) {
+  auto v = btree::Tree(pager_, meta_.catalog).get(name);
+  if (!v) return std::nullopt;
+  if (v->size() != sizeof(page::TreeRef))
+    btree::throw_corrupted(meta_.catalog.root, "malformed catalog record");
+  page::TreeRef r;
+  std::memcpy(&r, v->data(), sizeof r);
+  return r;
+}
+
+page::TreeRef* Txn::tree_ref(Dbi dbi) {
+  if (dbi == kMainDbi) return &meta_.main;
+  std::string name;
+  {
+    std::lock_guard lk(env_.dbi_mu);
+    if (dbi >= env_.dbi_names.size())
+      throw Error(ErrorCode::bad_dbi, "dbi " + std::to_string(dbi) + " was never opened");
+    name = env_.dbi_names[dbi];
+  }
+  while (dbs_.size() < dbi) dbs_.emplace_back();
+  DbState& s = dbs_[dbi - 1];
+  if (!s.loaded) {
+    auto r = catalog_lookup(name);
+    s.loaded = true;
+    s.exists = r.has_value();
+    if (r) s.ref = *r;
+  }
+  if (!s.exists) throw Error(ErrorCode::unknown_db, "db '" + name + "' does not exist");
+  return &s.ref;
+}
+
+Dbi Txn::open_db(std::string_view name, bool create) {
+  check_usable();
+  if (name.empty()) return kMainDbi;
+  if (name.size() > 511)
+    throw Error(ErrorCode::invalid_argument, "db name longer than 511 bytes");
+  auto found = catalog_lookup(name);
+  if (!found) {
+    if (!create) throw Error(ErrorCode::unknown_db, "db '" + std::string(name) + "' does not exist");
+    check_writable();
+    if (meta_.catalog.entries >= env_.max_dbs)
+      throw Error(ErrorCode::dbs_full, "max_dbs (" + std::to_string(env_.max_dbs) + ") reached");
+  }
+  Dbi dbi;
+  {
+    std::lock_guard lk(env_.dbi_mu);
+    auto& names = env_.dbi_names;
+    auto it = std::find(names.begin() + 1, names.end(), name);
+    if (it == names.end()) {
+      if (names.size() > size_t(env_.max_dbs) * 4 + 64)
+        throw Error(ErrorCode::dbs_full, "too many distinct db names opened in this env");
+      names.emplace_back(name);
+      it = names.end() - 1;
+    }
+    dbi = Dbi(it - names.begin());
+  }
+  while (dbs_.size() < dbi) dbs_.emplace_back();
+  DbState& s = dbs_[dbi - 1];
+  s.loaded = true;
+  s.exists = true;
+  if (found) {
+    if (!s.dirty) s.ref = *found;
+  } else {
+    s.ref = page::TreeRef{};
+    s.dirty = true;
+    btree::Tree(pager_, meta_.catalog)
+        .put(name, {reinterpret_cast<const char*>(&s.ref), sizeof s.ref}, false, false);
+    gen_++;
+  }
+  return dbi;
+}
+
+std::vector<std::string> Txn::list_dbs() {
+  check_usable();
+  std::vector<std::string> out;
+  btree::TreeCursor c(pager_, meta_.catalog);
+  for (bool ok = c.first(); ok; ok = c.next()) out.emplace_back(c.key());
+  return out;
+}
+
+void Txn::drop_db(Dbi dbi, bool delete_db) {
+  check_writable();
+  if (dbi == kMainDbi && delete_db)
+    throw Error(ErrorCode::invalid_argument, "the main db cannot be deleted, only cleared");
+  page::TreeRef* r = tree_ref(dbi);
+  btree::Tree(pager_, *r).clear();
+  gen_++;
+  if (dbi == kMainDbi) return;
+  DbState& s = dbs_[dbi - 1];
+  if (delete_db) {
+    std::string name;
+    {
+      std::lock_guard lk(env_.dbi_mu);
+      name = env_.dbi_names[dbi];
+    }
+    btree::Tree(pager_, meta_.catalog).del(name);
+    s.exists = false;
+    s.dirty = false;
+  } else {
+    s.dirty = true;
+  }
+}
+
+DbStat Txn::db_stat(Dbi dbi) {
+  check_usable();
+  const page::TreeRef& r = *tree_ref(dbi);
+  DbStat st;
+  st.page_size = env_.page_size;
+  st.depth = r.depth;
+  st.branch_pages = r.branch_pages;
+  st.leaf_pages = r.leaf_pages;
+  st.overflow_pages = r.overflow_pages;
+  st.entries = r.entries;
+  return st;
+}
+
+std::optional<std::string_view> Txn::get(Dbi dbi, std::string_view key) {
+  check_usable();
+  check_key(key);
+  return btree::Tree(pager_, *tree_ref(dbi)).get(key);
+}
+
+bool Txn::put(Dbi dbi, std::string_view key, std::string_view value, bool no_overwrite,
+              bool append) {
+  check_writable();
+  check_key(key);
+  if (value.size() > kMaxValueSize)
+    throw Error(ErrorCode::value_too_large,
+                "value of " + std::to_string(value.size()) + " bytes exceeds the maximum");
+  page::TreeRef* r = tree_ref(dbi);
+  if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
+  gen_++;
+  return btree::Tree(pager_, *r).put(key, value, no_overwrite, append) !=
+         btree::Tree::Put::kept;
+}
+
+bool Txn::del(Dbi dbi, std::string_view key) {
+  check_writable();
+  check_key(key);
+  page::TreeRef* r = tree_ref(dbi);
+  if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
+  gen_++;
+  return btree::Tree(pager_, *r).del(key);
+}
+
+void Txn::write_pages() {
+  std::vector<std::pair<uint64_t, uint8_t*>> pages;
+  pages.reserve(dirty_->size());
+  dirty_->for_each([&](uint64_t pgno, uint8_t* b) { pages.emplace_back(pgno, b); });
+  std::sort(pages.begin(), pages.end());
+  const uint64_t ps = env_.page_size;
+  if (env_.write_map) {
+    uint64_t need = meta_.npages * ps;
+    if (env_.file_size < need) {
+      uint64_t grown = std::max(need, env_.file_size + std::max<uint64_t>(1 << 20, env_.file_size / 8));
+      grown = std::min(grown, env_.max_pages * ps);
+      env_.file.truncate(grown);
+      env_.file_size = grown;
+    }
+    for (auto& [pgno, b] : pages) std::memcpy(env_.map.writable_data() + pgno * ps, b, ps);
+    return;
+  }
+  std::vector<struct iovec> iov;
+  size_t i = 0;
+  while (i < pages.size()) {
+    size_t j = i;
+    iov.clear();
+    do {
+      iov.push_back({pages[j].second, ps});
+      j++;
+    } while (j < pages.size() && pages[j].first == pages[j - 1].first + 1);
+    env_.file.pwritev(iov.data(), int(iov.size()), pages[i].first * ps);
+    i = j;
+  }
+  if (!pages.empty())
+    env_.file_size = std::max(env_.file_size, (pages.back().first + 1) * ps);
+}
+
+void Txn::write_meta_and_sync() {
+  auto sync_data = [&] {
+    if (env_.write_map)
+      env_.map.sync(0, meta_.npages * uint64_t(env_.page_size), env_.map_async);
+    else
+      env_.file.datasync();
+  };
+  const bool synced_commit = env_.durability == Durability::sync && !env_.map_async;
+  if (env_.durability == Durability::no_meta_sync && !env_.map_async) {
+    sync_data();  // this commit's pages and the previous meta are now durable
+    env_.synced_txnid = env_.last.txnid;
+    env_.synced_slot = env_.last_slot;
+  }
+  const int slot = 1 - env_.synced_slot;
+  meta_.synced_base = env_.synced_txnid;
+  thread_local std::vector<uint8_t> buf;
+  buf.assign(env_.page_size, 0);
+  encode_meta(meta_, buf.data(), env_.page_size);
+  const uint64_t off = uint64_t(slot) * env_.page_size;
+  if (env_.write_map)
+    std::memcpy(env_.map.writable_data() + off, buf.data(), env_.page_size);
+  else
+    env_.file.pwrite(buf.data(), env_.page_size, off);
+  if (synced_commit) sync_data();
+  env_.publish(meta_, slot);
+  if (synced_commit) {
+    env_.synced_txnid = meta_.txnid;
+    env_.synced_slot = slot;
+  }
+}
+
+void Txn::commit() {
+  check_usable();
+  if (!write_ || gen_ == 0) {
+    finish();
+    return;
+  }
+  if (env_.failed.load()) {
+    abort();
+    throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
+  }
+  try {
+    btree::Tree catalog(pager_, meta_.catalog);
+    for (size_t i = 0; i < dbs_.size(); i++) {
+      DbState& s = dbs_[i];
+      if (!s.dirty || !s.exists) continue;
+      btree::Tree(pager_, s.ref).finalize();
+      std::string name;
+      {
+        std::lock_guard lk(env_.dbi_mu);
+        name = env_.dbi_names[i + 1];
+      }
+      catalog.put(name, {reinterpret_cast<const char*>(&s.ref), sizeof s.ref}, false, false);
+    }
+    btree::Tree(pager_, meta_.main).finalize();
+    meta_.free_pages = free_->save(id_, meta_.free_pages);
+    btree::Tree(pager_, meta_.free).finalize();
+    catalog.finalize();
+    meta_.npages = free_->npages();
+    meta_.txnid = id_;
+    write_pages();
+  } catch (...) {
+    abort();
+    throw;
+  }
+  try {
+    write_meta_and_sync();
+  } catch (const Error& e) {
+    env_.failed.store(true);
+    abort();
+    throw Error(e.code() == ErrorCode::no_space ? ErrorCode::no_space : ErrorCode::env_failed,
+                std::string("commit failed while writing the meta page or syncing; "
+                            "reopen the env: ") + e.what());
+  }
+  finish();
+}
+
+void Txn::abort() noexcept { finish(); }
+
+void Txn::finish() noexcept {
+  if (finished_) return;
+  finished_ = true;
+  if (write_) {
+    dirty_->for_each([&](uint64_t, uint8_t* b) { env_.buffers.put(b); });
+    dirty_->clear();
+    env_.unlock_writer();
+  } else {
+    env_.readers.release(reader_slot_);
+  }
+  env_.live_txns.fetch_sub(1);
+}
+
+}  // namespace alder::txn

@@ -1,0 +1,100 @@
+// A transaction: a read snapshot or the single writer, and the commit
+// protocol (commit()).
+//
+// Commit protocol (one fdatasync per durable commit):
+//   1. seal each modified db tree (checksums bottom-up into the parents) and
+//      store its root in the catalog;
+//   2. save the freelist (FreeSpace::save), then seal the catalog and
+//      freelist trees, so the meta's three roots cover every page;
+//   3. write the dirty pages in page order, coalesced (pwritev), or copy them
+//      into the writable map (write_map);
+//   4. write the meta into the slot not holding the newest synced meta, and
+//      fdatasync once (sync); or fdatasync before the meta write
+//      (no_meta_sync); or not at all (no_sync);
+//   5. publish the new meta to readers.
+// A failure in 1-3 aborts the txn and leaves the env as it was (pages were
+// written only where no snapshot looks). A failure in 4 marks the env failed:
+// what reached the disk is unknown, so further writes are refused until the
+// env is reopened and recovered.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "btree/tree.h"
+#include "txn/env_state.h"
+#include "txn/freelist.h"
+
+namespace alder::txn {
+
+class Txn {
+ public:
+  /// Begins a read txn (write=false) or the write txn (the caller holds the
+  /// writer lock; the Txn releases it when it ends).
+  Txn(EnvState& env, bool write);
+  ~Txn();
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+
+  bool read_only() const { return !write_; }
+  bool finished() const { return finished_; }
+  uint64_t id() const { return id_; }
+  /// Bumped by every write; cursors re-seek when it changed.
+  uint64_t write_gen() const { return gen_; }
+  const btree::Pager& pager() const { return pager_; }
+  /// The meta this txn started from (a write txn's working copy).
+  const Meta& meta() const { return meta_; }
+  EnvState& env() { return env_; }
+
+  /// Throws txn_finished / env_closed if the txn cannot be used.
+  void check_usable() const;
+  void check_writable() const;
+  void check_key(std::string_view key) const;
+
+  Dbi open_db(std::string_view name, bool create);
+  std::vector<std::string> list_dbs();
+  void drop_db(Dbi dbi, bool delete_db);
+  DbStat db_stat(Dbi dbi);
+
+  /// The tree of a db as this txn sees it (stable address for the txn's
+  /// life). Throws bad_dbi / unknown_db.
+  page::TreeRef* tree_ref(Dbi dbi);
+
+  std::optional<std::string_view> get(Dbi dbi, std::string_view key);
+  bool put(Dbi dbi, std::string_view key, std::string_view value, bool no_overwrite,
+           bool append);
+  bool del(Dbi dbi, std::string_view key);
+
+  void commit();
+  void abort() noexcept;
+
+ private:
+  struct DbState {
+    bool loaded = false;
+    bool exists = false;
+    bool dirty = false;
+    page::TreeRef ref;
+  };
+  std::optional<page::TreeRef> catalog_lookup(std::string_view name);
+  void write_pages();
+  void write_meta_and_sync();
+  void finish() noexcept;
+
+  EnvState& env_;
+  bool write_;
+  bool finished_ = false;
+  uint64_t id_;
+  uint64_t gen_ = 0;
+  Meta meta_;
+  btree::Pager pager_;
+  uint32_t reader_slot_ = 0;
+  std::deque<DbState> dbs_;  // index = Dbi - 1 (stable addresses)
+  // Writer only.
+  std::unique_ptr<btree::DirtyPages> dirty_;
+  std::unique_ptr<FreeSpace> free_;
+};
+
+}  // namespace alder::txn
