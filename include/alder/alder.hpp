@@ -108,6 +108,12 @@ struct EnvOptions {
   /// madvise(MADV_RANDOM) on the mapping (helps random reads on files much
   /// larger than RAM).
   bool no_readahead = false;
+  /// Without a sync, pages that the last synced commit still references
+  /// cannot be reused (that is what keeps a power loss harmless), so the
+  /// file grows. With no_sync / no_meta_sync / map_async, a commit syncs by
+  /// itself once such held-back pages exceed this many bytes. 0 (default):
+  /// 1/8 of the file, at least 1 MiB. UINT64_MAX: never.
+  std::uint64_t autosync_bytes = 0;
   /// Open read-only: no write txn, no recovery writes, shared file lock.
   bool read_only = false;
   /// Create the file if it does not exist (atomically: never a half file).

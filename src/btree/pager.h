@@ -71,7 +71,7 @@ class BufferPool {
 /// (page 0 is a meta page, never dirty).
 class DirtyPages {
  public:
-  DirtyPages() { rehash(1024); }
+  DirtyPages() { rehash(64); }
   size_t size() const { return size_; }
   uint8_t* find(uint64_t pgno) const {
     for (size_t i = hash(pgno);; i = (i + 1) & mask_) {

@@ -98,17 +98,17 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
 
 // Fills path_ from the root to the leaf that holds key, copying every page on
 // the way. path_.back().idx is left for the caller (the leaf slot).
-void Tree::descend_for_write(std::string_view key, bool* rightmost) {
+void Tree::descend_for_write(std::string_view key) {
   path_.clear();
   if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
-  *rightmost = true;
+  rightmost_ = true;
   uint8_t* p = touch_root();
   uint64_t pgno = ref_.root;
   for (uint32_t d = 1; d < ref_.depth; d++) {
     Node n(p, pg_.page_size);
     if (n.type() != page::kBranch) throw_corrupted(pgno, "expected a branch page");
     uint32_t i = n.child_index(key);
-    if (i + 1 != n.count()) *rightmost = false;
+    if (i + 1 != n.count()) rightmost_ = false;
     path_.push_back({p, pgno, i});
     p = touch_child(p, i);
     pgno = n.child(i).pgno;
@@ -155,13 +155,12 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
     ref_.depth = 1;
     ref_.leaf_pages = 1;
   }
-  bool rightmost;
-  descend_for_write(key, &rightmost);
+  descend_for_write(key);
   uint8_t* leafp = path_.back().page;
   Node leaf(leafp, pg_.page_size);
   bool exact;
   uint32_t idx = leaf.lower_bound(key, &exact);
-  if (append && (exact || !rightmost || idx != leaf.count()))
+  if (append && (exact || !rightmost_ || idx != leaf.count()))
     throw Error(ErrorCode::append_order,
                 "append: key is not above the last key of the db");
   const bool inline_ok = key.size() + 2 + value.size() + sizeof(page::Slot) <=
@@ -202,10 +201,11 @@ void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
   cells.insert(cells.begin() + idx, cell);
   const size_t total = cells.size();
 
-  // Split point: all old cells stay left when appending at the end (sorted
-  // loads fill pages completely, as MDB_APPEND); otherwise half by bytes.
+  // Split point: all old cells stay left when appending at the end of the
+  // rightmost path (sorted loads fill pages completely, as MDB_APPEND);
+  // otherwise half by bytes.
   size_t s;
-  if (idx == old_count) {
+  if (idx == old_count && rightmost_) {
     s = total - 1;
   } else {
     size_t bytes = 0, all = 0;
@@ -264,8 +264,7 @@ void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
 
 bool Tree::del(std::string_view key) {
   if (!get(key)) return false;
-  bool rightmost;
-  descend_for_write(key, &rightmost);
+  descend_for_write(key);
   uint8_t* leafp = path_.back().page;
   Node leaf(leafp, pg_.page_size);
   bool exact;
@@ -306,7 +305,7 @@ void Tree::rebalance(size_t level) {
     const bool empty = n.count() == 0;
     const bool under = empty || (type == page::kBranch && n.count() < 2) ||
                        n.used_bytes() < ps / 4;
-    if (!under) return;
+    if (!under || (!empty && !merge_underfull_)) return;
     Level& up = path_[level - 1];
     Node parent(up.page, ps);
     if (empty) {

@@ -47,6 +47,10 @@ class Tree {
           bool append);
   /// Removes key; false when absent.
   bool del(std::string_view key);
+  /// Off: deletes remove empty nodes but never merge underfull ones (the
+  /// freelist's save loop uses this so rounds do not alternate between
+  /// merging and splitting the same leaves).
+  void set_merge_underfull(bool on) { merge_underfull_ = on; }
   /// Releases every page; the tree becomes empty.
   void clear();
   /// Computes the checksums of all dirty pages bottom-up into their parents'
@@ -66,7 +70,7 @@ class Tree {
   };
   uint8_t* touch_root();
   uint8_t* touch_child(uint8_t* parent, uint32_t idx);
-  void descend_for_write(std::string_view key, bool* rightmost);
+  void descend_for_write(std::string_view key);
   void insert_at(size_t level, uint32_t idx, const page::CellSpec& cell);
   void remove_child(uint8_t* parent, uint32_t idx);
   void rebalance(size_t level);
@@ -79,6 +83,8 @@ class Tree {
   Pager& pg_;
   page::TreeRef& ref_;
   std::vector<Level> path_;
+  bool rightmost_ = false;
+  bool merge_underfull_ = true;  // path_ follows the last child at every level
 };
 
 template <class F>

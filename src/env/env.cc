@@ -106,6 +106,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.map_async = s.write_map && o.map_async;
   s.read_only = o.read_only;
   s.max_dbs = o.max_dbs;
+  s.autosync_bytes = o.autosync_bytes;
   s.file_size = size;
   uint64_t max_bytes = std::max((o.max_size + ps - 1) / ps * ps, (size + ps - 1) / ps * ps);
   s.max_pages = max_bytes / ps;

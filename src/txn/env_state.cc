@@ -56,6 +56,7 @@ void EnvState::sync_locked() {
     file.datasync();
   synced_txnid = last.txnid;
   synced_slot = last_slot;
+  held_pages = 0;
 }
 
 void EnvState::publish(const Meta& m, int slot) {

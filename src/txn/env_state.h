@@ -13,6 +13,7 @@
 #include "alder/alder.hpp"
 #include "btree/pager.h"
 #include "io/file.h"
+#include "txn/freelist.h"
 #include "txn/meta.h"
 #include "txn/reader_table.h"
 
@@ -48,6 +49,7 @@ struct EnvState {
   bool map_async = false;
   bool read_only = false;
   uint32_t max_dbs = 0;
+  uint64_t autosync_bytes = 0;  // 0: auto (see EnvOptions)
 
   // Readers.
   SnapshotCell snapshot;
@@ -66,8 +68,10 @@ struct EnvState {
   int last_slot = 0;         // meta slot (0 or 1) holding `last`
   uint64_t synced_txnid = 0; // newest meta known durable
   int synced_slot = 0;
+  uint64_t held_pages = 0;   // freed since the last sync, still in its tree
   uint64_t file_size = 0;    // bytes
   btree::BufferPool buffers;
+  FreelistHint freelist_hint;
   std::atomic<bool> failed{false};  // a meta write or sync failed
 
   // Dbi table: names of dbs opened so far; index = Dbi, 0 = main ("").

@@ -26,10 +26,22 @@ uint64_t freelist_key_txnid(std::string_view key) {
 
 FreeSpace::FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, io::File& file,
                      uint64_t npages, uint64_t max_pages, uint64_t synced,
-                     std::vector<uint64_t> readers)
+                     std::vector<uint64_t> readers, FreelistHint& hint)
     : pg_(pg), tree_(free_tree), file_(file), npages_(npages), max_pages_(max_pages),
       synced_(synced), readers_(std::move(readers)),
-      chunk_max_((page::max_inline(pg.page_size) - 12 - 2 - sizeof(page::Slot) - 8) / 8) {}
+      chunk_max_((page::max_inline(pg.page_size) - 12 - 2 - sizeof(page::Slot) - 8) / 8),
+      hint_(hint) {
+  if (hint.valid && hint.synced == synced_ &&
+      std::includes(readers_.begin(), readers_.end(), hint.readers.begin(), hint.readers.end()))
+    next_key_ = blocked_until_ = hint.blocked_until;
+}
+
+FreeSpace::~FreeSpace() {
+  hint_.valid = true;
+  hint_.blocked_until = blocked_until_;
+  hint_.synced = synced_;
+  hint_.readers = readers_;
+}
 
 bool FreeSpace::reusable(uint64_t freed_by, uint64_t min_birth) const {
   if (!(freed_by <= synced_ || min_birth > synced_)) return false;  // rule (b)
@@ -52,7 +64,10 @@ bool FreeSpace::load_next_record() {
     next_key_.assign(k);
     uint64_t birth;
     std::memcpy(&birth, v.data(), 8);
-    if (!reusable(freelist_key_txnid(k), birth)) continue;
+    if (!reusable(freelist_key_txnid(k), birth)) {
+      if (!prefix_broken_) blocked_until_ = next_key_;
+      continue;
+    }
     for (size_t i = 8; i < v.size(); i += 8) {
       uint64_t pgno;
       std::memcpy(&pgno, v.data() + i, 8);
@@ -61,6 +76,7 @@ bool FreeSpace::load_next_record() {
       pool_.push_back(pgno);
     }
     consumed_pages_ += v.size() / 8 - 1;
+    prefix_broken_ = true;
     consumed_.push_back(next_key_);
     pool_dirty_ = true;
     return true;
@@ -124,6 +140,12 @@ void FreeSpace::release(uint64_t pgno, uint32_t n, uint64_t birth) {
   if (ours && !saving_) pool_dirty_ = true;
 }
 
+uint64_t FreeSpace::held_by_sync() const {
+  uint64_t n = 0;
+  for (auto& f : freed_) n += f.first <= synced_;
+  return n;
+}
+
 void FreeSpace::write_run(uint64_t pgno, const struct iovec* iov, int n) {
   file_.pwritev(iov, n, pgno * pg_.page_size);
   size_t bytes = 0;
@@ -133,8 +155,9 @@ void FreeSpace::write_run(uint64_t pgno, const struct iovec* iov, int n) {
 }
 
 uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
-  // Top up the pool so the freelist's own page needs rarely reach the end.
-  while (pool_.size() < 32 && load_next_record()) {
+  // Top up the pool so the freelist's own page needs (a copy of its path,
+  // and perhaps a split) rarely reach the end of the file.
+  while (pool_.size() < 2 * (size_t(tree_.depth) + 1) && load_next_record()) {
   }
   saving_ = true;
   // Pool pages at the end of the file need no record: shrink the file.
@@ -145,6 +168,7 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
   npages_ -= trim;
 
   btree::Tree tree(pg_, tree_);
+  tree.set_merge_underfull(false);
   for (const auto& k : consumed_) tree.del(k);
 
   uint32_t chunks_written = 0;
@@ -152,16 +176,28 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
   uint64_t written = 0;
   std::vector<uint64_t> value;
   for (int round = 0;; round++) {
-    if (round > 64) throw Error(ErrorCode::corrupted, "freelist save did not converge");
-    // Sorted by birth, so each chunk's minimum birth is tight.
+    // Every round shrinks the pool or grows freed_ (or ends the loop), so
+    // this bound is never reached unless the tree is damaged.
+    if (round > 100000) throw Error(ErrorCode::corrupted, "freelist save did not converge");
+    // Sorted by birth, and a chunk never spans a birth boundary (the synced
+    // commit or a reader's snapshot), so each chunk's minimum birth does not
+    // hold back pages that the reuse rule would allow.
     std::vector<std::pair<uint64_t, uint64_t>> all = freed_;
     for (uint64_t p : pool_) all.push_back({kFreeForAll, p});
     std::sort(all.begin(), all.end());
+    auto crosses = [&](uint64_t a, uint64_t b) {  // some boundary x: a <= x < b
+      if (a <= synced_ && synced_ < b) return true;
+      auto it = std::lower_bound(readers_.begin(), readers_.end(), a);
+      return it != readers_.end() && *it < b;
+    };
     uint32_t chunk = 0;
-    for (size_t i = 0; i < all.size(); i += chunk_max_, chunk++) {
-      size_t m = std::min(chunk_max_, all.size() - i);
+    for (size_t i = 0; i < all.size(); chunk++) {
       value.assign(1, all[i].first);
-      for (size_t j = 0; j < m; j++) value.push_back(all[i + j].second);
+      size_t j = i;
+      do {
+        value.push_back(all[j++].second);
+      } while (j < all.size() && j - i < chunk_max_ && !crosses(all[j - 1].first, all[j].first));
+      i = j;
       tree.put(freelist_key(txnid, chunk),
                {reinterpret_cast<const char*>(value.data()), value.size() * 8}, false, false);
     }

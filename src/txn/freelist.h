@@ -42,14 +42,30 @@
 
 namespace alder::txn {
 
+/// Where the previous write txn found the freelist's blocked prefix to end:
+/// every record up to `blocked_until` was unusable under (synced, readers).
+/// It stays unusable while the synced commit is the same and those readers
+/// are still live (a new reader's snapshot is newer than every record, so it
+/// cannot unblock anything), which spares a scan of the same blocked records
+/// in every txn. Owned by the writer.
+struct FreelistHint {
+  bool valid = false;
+  std::string blocked_until;
+  uint64_t synced = 0;
+  std::vector<uint64_t> readers;
+};
+
 class FreeSpace final : public btree::PageAllocator {
  public:
   /// pg: the txn's pager (its map_pages grows as overflow runs are written).
   /// free_tree: the txn's freelist TreeRef. npages: high-water mark at the
   /// snapshot. max_pages: the file limit. synced: newest synced txn id.
   /// readers: snapshot ids of live readers, sorted.
+  /// hint: carried from txn to txn (see FreelistHint), updated here.
   FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, io::File& file, uint64_t npages,
-            uint64_t max_pages, uint64_t synced, std::vector<uint64_t> readers);
+            uint64_t max_pages, uint64_t synced, std::vector<uint64_t> readers,
+            FreelistHint& hint);
+  ~FreeSpace() override;
 
   uint64_t allocate(uint32_t n) override;
   void release(uint64_t pgno, uint32_t n, uint64_t birth) override;
@@ -59,6 +75,9 @@ class FreeSpace final : public btree::PageAllocator {
   /// snapshot's count of free pages; returns the new count.
   uint64_t save(uint64_t txnid, uint64_t free_pages);
   uint64_t npages() const { return npages_; }
+  /// Pages this txn freed that the synced commit still references (they
+  /// stay unusable until the next sync).
+  uint64_t held_by_sync() const;
 
  private:
   bool reusable(uint64_t freed_by, uint64_t min_birth) const;
@@ -80,6 +99,9 @@ class FreeSpace final : public btree::PageAllocator {
   std::vector<std::string> consumed_;  // record keys loaded into the pool
   uint64_t consumed_pages_ = 0;
   std::string next_key_;  // load_next_record() resumes after this key
+  FreelistHint& hint_;
+  std::string blocked_until_;   // every record up to this key is unusable
+  bool prefix_broken_ = false;  // a usable record was found after it
   bool exhausted_ = false;
   bool saving_ = false;
 };

@@ -31,7 +31,7 @@ Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
     pager_.buffers = &env.buffers;
     free_ = std::make_unique<FreeSpace>(pager_, meta_.free, env.file, meta_.npages,
                                         env.max_pages, env.synced_txnid,
-                                        env.readers.snapshots());
+                                        env.readers.snapshots(), env.freelist_hint);
     pager_.alloc = free_.get();
   }
   env.live_txns.fetch_add(1);
@@ -242,11 +242,21 @@ void Txn::write_meta_and_sync() {
     else
       env_.file.datasync();
   };
-  const bool synced_commit = env_.durability == Durability::sync && !env_.map_async;
-  if (env_.durability == Durability::no_meta_sync && !env_.map_async) {
+  const bool can_sync = !env_.map_async;
+  bool synced_commit = can_sync && env_.durability == Durability::sync;
+  if (can_sync && !synced_commit && env_.durability == Durability::no_meta_sync) {
     sync_data();  // this commit's pages and the previous meta are now durable
     env_.synced_txnid = env_.last.txnid;
     env_.synced_slot = env_.last_slot;
+    env_.held_pages = 0;
+  }
+  if (!synced_commit) {
+    // Auto-sync: bound the pages an unsynced env holds back (EnvOptions).
+    env_.held_pages += free_->held_by_sync();
+    uint64_t limit = env_.autosync_bytes
+                         ? env_.autosync_bytes
+                         : std::max<uint64_t>(1 << 20, meta_.npages * env_.page_size / 8);
+    if (env_.held_pages > limit / env_.page_size) synced_commit = true;
   }
   const int slot = 1 - env_.synced_slot;
   meta_.synced_base = env_.synced_txnid;
@@ -258,11 +268,17 @@ void Txn::write_meta_and_sync() {
     std::memcpy(env_.map.writable_data() + off, buf.data(), env_.page_size);
   else
     env_.file.pwrite(buf.data(), env_.page_size, off);
-  if (synced_commit) sync_data();
+  if (synced_commit) {
+    if (env_.write_map)
+      env_.map.sync(0, meta_.npages * uint64_t(env_.page_size), false);
+    else
+      env_.file.datasync();
+  }
   env_.publish(meta_, slot);
   if (synced_commit) {
     env_.synced_txnid = meta_.txnid;
     env_.synced_slot = slot;
+    env_.held_pages = 0;
   }
 }
 
