@@ -216,8 +216,9 @@ class Cursor {
   Entry entry() const { return {key(), value()}; }
 
   /// Writes key=value through the cursor's txn and positions on key.
+  /// Returns false (nothing written) with no_overwrite when key exists.
   /// Throws read_only in a read txn, plus every error of Txn::put.
-  void put(std::string_view key, std::string_view value,
+  bool put(std::string_view key, std::string_view value,
            PutFlags flags = PutFlags::none);
   /// Deletes the current entry; the cursor moves to the following entry
   /// (valid() is false if it was the last). Throws read_only in a read txn.
@@ -273,9 +274,10 @@ class Txn {
   Txn& operator=(Txn&&) noexcept;
   ~Txn();
 
+  /// Throws txn_finished after commit/abort.
   bool read_only() const;
   /// Snapshot id: for a read txn the commit it sees; for a write txn the id
-  /// its commit will get.
+  /// its commit will get. Throws txn_finished after commit/abort.
   std::uint64_t id() const;
 
   /// Opens a named db, creating it with DbFlags::create (write txn only).

@@ -125,8 +125,12 @@ detail::TxnImpl& Txn::impl() {
   return *impl_;
 }
 
-bool Txn::read_only() const { return !impl_ || impl_->core.read_only(); }
-std::uint64_t Txn::id() const { return impl_ ? impl_->core.id() : 0; }
+static const detail::TxnImpl& live_txn(const std::unique_ptr<detail::TxnImpl>& t) {
+  if (!t) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  return *t;
+}
+bool Txn::read_only() const { return live_txn(impl_).core.read_only(); }
+std::uint64_t Txn::id() const { return live_txn(impl_).core.id(); }
 
 Dbi Txn::open_db(std::string_view name, DbFlags flags) {
   return impl().core.open_db(name, flags == DbFlags::create);
@@ -279,13 +283,14 @@ std::string_view Cursor::value() const {
   return c.cur.value();
 }
 
-void Cursor::put(std::string_view key, std::string_view value, PutFlags flags) {
+bool Cursor::put(std::string_view key, std::string_view value, PutFlags flags) {
   auto& c = cursor_impl(impl_);
   unsigned f = unsigned(flags);
-  c.txn->put(c.dbi, key, value, f & unsigned(PutFlags::no_overwrite),
-             f & unsigned(PutFlags::append));
+  bool written = c.txn->put(c.dbi, key, value, f & unsigned(PutFlags::no_overwrite),
+                            f & unsigned(PutFlags::append));
   c.gen = c.txn->write_gen();
   c.cur.find(key);
+  return written;
 }
 
 void Cursor::del() {

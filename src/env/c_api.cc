@@ -258,8 +258,7 @@ int alder_cursor_put(alder_cursor* cursor, const alder_val* key, const alder_val
     alder::PutFlags f = alder::PutFlags::none;
     if (flags & ALDER_NOOVERWRITE) f = f | alder::PutFlags::no_overwrite;
     if (flags & ALDER_APPEND) f = f | alder::PutFlags::append;
-    cursor->cursor.put(view(key), view(val), f);
-    return ALDER_SUCCESS;
+    return cursor->cursor.put(view(key), view(val), f) ? ALDER_SUCCESS : ALDER_KEYEXIST;
   });
 }
 

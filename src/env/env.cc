@@ -164,6 +164,13 @@ void EnvImpl::close() {
     s.lock_writer();
     try {
       s.sync_locked();
+      // Clean shutdown: the other slot gets a copy of the newest meta, so a
+      // later open has no older state to fall back to, and a file cut short
+      // or damaged since is reported instead of silently rolled back.
+      std::vector<uint8_t> buf(s.page_size);
+      txn::encode_meta(s.last, buf.data(), s.page_size);
+      s.file.pwrite(buf.data(), buf.size(), uint64_t(1 - s.last_slot) * s.page_size);
+      s.file.datasync();
       uint64_t used = s.last.npages * uint64_t(s.page_size);
       if (s.file.size() > used) s.file.truncate(used);
     } catch (...) {

@@ -1,0 +1,147 @@
+// White-box tests of the page layer: the checksum, the slotted node layout
+// and the dirty-page table. They use internal headers from src/.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "btree/pager.h"
+#include "page/node.h"
+
+using namespace alder;
+
+namespace {
+
+// A run hashed in pieces must equal the one-shot hash, every time, also for
+// the same seed twice in a row: libxxhash 0.8.1's streaming reset reads the
+// state's previous seed, so a stale state once skipped building its secret
+// (seen as an intermittent overflow checksum mismatch in
+// NodeEdges.ValuesAroundTheOverflowThreshold/page65536; stack layout decides
+// whether this test can reproduce it).
+TEST(PageChecksum, PiecesEqualOneShotRepeatedly) {
+  std::vector<uint8_t> run(3 * 4096);
+  std::mt19937_64 rng(7);
+  for (auto& b : run) b = uint8_t(rng());
+  for (uint64_t seed : {6ull, 6ull, 6ull, 42ull, 42ull, 1ull << 40}) {
+    const uint64_t want = page::checksum(run.data(), run.size(), seed);
+    struct iovec parts[3] = {{run.data(), 16}, {run.data() + 16, 5000}, {run.data() + 5016, run.size() - 5016}};
+    for (int rep = 0; rep < 3; rep++)
+      ASSERT_EQ(page::checksum_parts(parts, 3, seed), want) << "seed " << seed;
+  }
+}
+
+TEST(PageChecksum, SeedIsThePageNumber) {
+  std::vector<uint8_t> p(4096, 0xab);
+  EXPECT_NE(page::checksum(p.data(), p.size(), 5), page::checksum(p.data(), p.size(), 6));
+}
+
+struct Leaf {
+  explicit Leaf(uint32_t ps) : buf(ps), psize(ps) { page::NodeWriter(buf.data(), ps).init(page::kLeaf, 1); }
+  page::Node node() const { return page::Node(buf.data(), psize); }
+  bool insert(const std::string& k, const std::string& v) {
+    bool exact;
+    uint32_t i = node().lower_bound(k, &exact);
+    return page::NodeWriter(buf.data(), psize).insert(i, page::leaf_inline_cell(k, v)) ==
+           page::NodeWriter::kOk;
+  }
+  std::vector<uint8_t> buf;
+  uint32_t psize;
+};
+
+TEST(Node, InsertKeepsOrderAndPrefixAndChecksOut) {
+  Leaf leaf(4096);
+  std::map<std::string, std::string> model;
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 200; i++) {
+    std::string k = "user:0000" + std::to_string(rng() % 100000);
+    std::string v(rng() % 20, 'v');
+    if (model.count(k)) continue;
+    if (!leaf.insert(k, v)) break;
+    model[k] = v;
+  }
+  page::Node n = leaf.node();
+  ASSERT_EQ(n.count(), model.size());
+  EXPECT_EQ(n.check(), "");
+  EXPECT_GE(n.prefix().size(), 9u) << "keys share 'user:0000'";
+  uint32_t i = 0;
+  for (auto& [k, v] : model) {
+    EXPECT_EQ(n.key(i), k);
+    EXPECT_EQ(n.inline_value(i), v);
+    bool exact;
+    EXPECT_EQ(n.lower_bound(k, &exact), i);
+    EXPECT_TRUE(exact);
+    i++;
+  }
+  bool exact;
+  EXPECT_EQ(n.lower_bound("a", &exact), 0u);
+  EXPECT_EQ(n.lower_bound("z", &exact), n.count());
+  EXPECT_FALSE(exact);
+}
+
+TEST(Node, KeyOutsideThePrefixShrinksIt) {
+  Leaf leaf(4096);
+  ASSERT_TRUE(leaf.insert("abc1", "x"));
+  ASSERT_TRUE(leaf.insert("abc2", "y"));
+  // Rebuilds happen only when needed; force one with a key outside "abc".
+  ASSERT_TRUE(leaf.insert("abd", "z"));
+  page::Node n = leaf.node();
+  EXPECT_EQ(n.check(), "");
+  EXPECT_EQ(n.key(2), "abd");
+  EXPECT_EQ(n.key(0), "abc1");
+}
+
+TEST(Node, HeadsTieOnlyOnEqualLeadingBytes) {
+  // Shorter keys order before longer ones with the same leading bytes even
+  // though their zero-padded heads are equal.
+  Leaf leaf(4096);
+  for (std::string k : {std::string("a"), std::string("a\0", 2), std::string("a\0\0\0\0", 5), std::string("a\x01")})
+    ASSERT_TRUE(leaf.insert(k, ""));
+  page::Node n = leaf.node();
+  EXPECT_EQ(n.check(), "");
+  EXPECT_EQ(n.key(0), "a");
+  EXPECT_EQ(n.key(1), std::string("a\0", 2));
+  EXPECT_EQ(n.key(2), std::string("a\0\0\0\0", 5));
+  EXPECT_EQ(n.key(3), "a\x01");
+}
+
+TEST(Node, FullNodeRefusesAndStaysIntact) {
+  Leaf leaf(512);
+  int n = 0;
+  while (leaf.insert("key" + std::to_string(1000 + n), std::string(40, 'v'))) n++;
+  EXPECT_GT(n, 3);
+  EXPECT_EQ(leaf.node().count(), uint32_t(n));
+  EXPECT_EQ(leaf.node().check(), "");
+}
+
+TEST(Node, CheckRejectsOutOfBoundsCell) {
+  Leaf leaf(4096);
+  ASSERT_TRUE(leaf.insert("k1", "v"));
+  auto* slots = reinterpret_cast<page::Slot*>(leaf.buf.data() + page::slot_base(page::header(leaf.buf.data())->prefix_len));
+  slots[0].off = 4095;
+  EXPECT_NE(leaf.node().check(), "");
+}
+
+TEST(DirtyPages, EraseKeepsOtherKeysFindable) {
+  btree::DirtyPages d;
+  std::map<uint64_t, uint8_t*> model;
+  std::mt19937_64 rng(3);
+  std::vector<uint8_t> dummy(1);
+  for (int i = 0; i < 20000; i++) {
+    uint64_t k = 2 + rng() % 5000;
+    if (rng() % 3 == 0) {
+      EXPECT_EQ(d.erase(k), model.count(k) ? model[k] : nullptr);
+      model.erase(k);
+    } else if (!model.count(k)) {
+      uint8_t* v = dummy.data() + 0;  // identity does not matter, presence does
+      v = reinterpret_cast<uint8_t*>(uintptr_t(k) << 4);
+      d.insert(k, v);
+      model[k] = v;
+    }
+  }
+  EXPECT_EQ(d.size(), model.size());
+  for (uint64_t k = 2; k < 5002; k++) EXPECT_EQ(d.find(k), model.count(k) ? model[k] : nullptr) << k;
+}
+
+}  // namespace
