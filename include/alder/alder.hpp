@@ -2,7 +2,8 @@
 //
 // One memory-mapped file, a copy-on-write B+tree with checksums held in the
 // parent (Merkle style), one writer and any number of lock-free MVCC readers.
-// The vocabulary follows LMDB (env, txn, dbi, cursor); see docs/API.md.
+// The vocabulary follows LMDB (env, txn, dbi, cursor); the file format is in
+// docs/FORMAT.md and the durability guarantees in docs/DURABILITY.md.
 //
 // Thread-safety summary
 //   * Env: every member function may be called from any thread concurrently,

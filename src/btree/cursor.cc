@@ -16,6 +16,14 @@ const uint8_t* TreeCursor::node_page(uint64_t pgno, uint64_t txnid,
   return p;
 }
 
+// A scan visits every cell of a leaf, and cells sit in the page in insertion
+// order, not key order: asking for all of the page's cache lines up front
+// turns one miss per cell into misses that overlap.
+static inline void prefetch_page(const uint8_t* p, uint32_t page_size) {
+  if (page_size > 16384) return;
+  for (uint32_t off = 0; off < page_size; off += 64) __builtin_prefetch(p + off);
+}
+
 // From the frame at depth_-1 (a branch with idx set), goes down to a leaf
 // taking the first (or last) child at every level.
 void TreeCursor::descend_edge(bool last) {
@@ -24,6 +32,7 @@ void TreeCursor::descend_edge(bool last) {
     page::ChildRef c = Node(f.page, pg_->page_size).child(f.idx);
     bool leaf = depth_ + 1 == ref_->depth;
     const uint8_t* p = node_page(c.pgno, c.txnid, leaf);
+    if (leaf) prefetch_page(p, pg_->page_size);
     uint32_t n = page::header(p)->count;
     stack_[depth_++] = {p, c.pgno, last ? (n ? n - 1 : 0) : 0};
   }
