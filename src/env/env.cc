@@ -108,9 +108,15 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.max_dbs = o.max_dbs;
   s.autosync_bytes = o.autosync_bytes;
   s.file_size = size;
-  uint64_t max_bytes = std::max((o.max_size + ps - 1) / ps * ps, (size + ps - 1) / ps * ps);
+  const uint64_t need = (size + ps - 1) / ps * ps;
+  uint64_t max_bytes = std::max((o.max_size + ps - 1) / ps * ps, need);
+  s.map.map(s.file.fd(), max_bytes, need, false, o.no_readahead);
+  max_bytes = s.map.reserved();
+  if (!o.read_only) {
+    s.wmap.map(s.file.fd(), max_bytes, need, true, false);
+    max_bytes = std::min(max_bytes, s.wmap.reserved());
+  }
   s.max_pages = max_bytes / ps;
-  s.map.map(s.file.fd(), max_bytes, s.write_map, o.no_readahead);
 
   std::string why;
   const Candidate* chosen = nullptr;
@@ -167,16 +173,16 @@ void EnvImpl::close() {
       // Clean shutdown: the other slot gets a copy of the newest meta, so a
       // later open has no older state to fall back to, and a file cut short
       // or damaged since is reported instead of silently rolled back.
-      std::vector<uint8_t> buf(s.page_size);
-      txn::encode_meta(s.last, buf.data(), s.page_size);
-      s.file.pwrite(buf.data(), buf.size(), uint64_t(1 - s.last_slot) * s.page_size);
-      s.file.datasync();
+      txn::encode_meta(s.last, s.wmap.writable_data() + uint64_t(1 - s.last_slot) * s.page_size,
+                       s.page_size);
+      s.sync_file(s.last.npages, false);
       uint64_t used = s.last.npages * uint64_t(s.page_size);
       if (s.file.size() > used) s.file.truncate(used);
     } catch (...) {
       s.unlock_writer();
       s.closed.store(true);
       s.map.unmap();
+      s.wmap.unmap();
       s.file.close();
       throw;
     }
@@ -184,6 +190,7 @@ void EnvImpl::close() {
   }
   s.closed.store(true);
   s.map.unmap();
+  s.wmap.unmap();
   s.file.close();
 }
 

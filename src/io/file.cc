@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "alder/alder.hpp"
@@ -30,9 +31,8 @@ void File::open(const std::string& path, bool read_only) {
 }
 
 static void fsync_dir_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  if (dir.empty()) dir = "/";
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return;  // best effort: some filesystems refuse dir fds
   ::fsync(dfd);
@@ -143,12 +143,29 @@ void File::truncate(uint64_t size) {
   if (::ftruncate(fd_, off_t(size)) != 0) throw_errno("ftruncate", errno);
 }
 
+void File::grow(uint64_t size) {
+  uint64_t cur = this->size();
+  if (size <= cur) return;
+  int rc = ::posix_fallocate(fd_, off_t(cur), off_t(size - cur));
+  if (rc == EOPNOTSUPP || rc == EINVAL) {
+    truncate(size);
+    return;
+  }
+  if (rc != 0) throw_errno("fallocate", rc);
+}
+
 Mapping::~Mapping() { unmap(); }
 
-void Mapping::map(int fd, uint64_t reserve, bool writable, bool random_access) {
+void Mapping::map(int fd, uint64_t reserve, uint64_t minimum, bool writable,
+                  bool random_access) {
   int prot = PROT_READ | (writable ? PROT_WRITE : 0);
-  void* p = ::mmap(nullptr, reserve, prot, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) throw_errno("mmap reservation", errno);
+  void* p;
+  for (;;) {
+    p = ::mmap(nullptr, reserve, prot, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) break;
+    if (errno != ENOMEM || reserve / 2 < minimum) throw_errno("mmap reservation", errno);
+    reserve /= 2;
+  }
   base_ = static_cast<uint8_t*>(p);
   size_ = reserve;
   writable_ = writable;

@@ -59,6 +59,11 @@ class File {
   void pwritev(const struct iovec* iov, int count, uint64_t off);
   void datasync();  ///< fdatasync
   void truncate(uint64_t size);
+  /// Grows the file to `size` bytes with blocks reserved (posix_fallocate),
+  /// so later writes through a mapping cannot fail for lack of space (which
+  /// would be SIGBUS, not an error). Falls back to ftruncate where the
+  /// filesystem cannot reserve. Throws no_space / io_error.
+  void grow(uint64_t size);
 
  private:
   int fd_ = -1;
@@ -74,8 +79,11 @@ class Mapping {
   Mapping& operator=(const Mapping&) = delete;
   ~Mapping();
 
-  /// Maps `reserve` bytes of fd, PROT_READ (plus PROT_WRITE if writable).
-  void map(int fd, uint64_t reserve, bool writable, bool random_access);
+  /// Maps up to `reserve` bytes of fd, PROT_READ (plus PROT_WRITE if
+  /// writable). Where the address space is short (ENOMEM: ulimit -v, or a
+  /// sanitizer's shadow layout), halves the size until it fits, down to
+  /// `minimum`; reserved() tells what was mapped. Throws io_error.
+  void map(int fd, uint64_t reserve, uint64_t minimum, bool writable, bool random_access);
   void unmap();
   const uint8_t* data() const { return base_; }
   uint8_t* writable_data() const { return writable_ ? base_ : nullptr; }

@@ -1,5 +1,7 @@
 #include "txn/env_state.h"
 
+#include <algorithm>
+
 namespace alder::txn {
 
 void SnapshotCell::store(const Meta& m) {
@@ -50,13 +52,27 @@ void EnvState::unlock_writer() {
 void EnvState::sync_locked() {
   if (failed.load())
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
-  if (write_map)
-    map.sync(0, last.npages * uint64_t(page_size), false);
-  else
-    file.datasync();
+  sync_file(last.npages, false);
   synced_txnid = last.txnid;
   synced_slot = last_slot;
   held_pages = 0;
+}
+
+void EnvState::sync_file(uint64_t pages, bool async) {
+  if (write_map)
+    wmap.sync(0, pages * uint64_t(page_size), async);
+  else
+    file.datasync();
+}
+
+void EnvState::ensure_pages(uint64_t pages) {
+  const uint64_t need = pages * uint64_t(page_size);
+  if (file_size >= need) return;
+  uint64_t step = std::max<uint64_t>(1 << 20, file_size / 8);
+  uint64_t target = std::min(std::max(need, file_size + step), max_pages * uint64_t(page_size));
+  target = (target + page_size - 1) / page_size * page_size;
+  file.grow(target);
+  file_size = target;
 }
 
 void EnvState::publish(const Meta& m, int slot) {

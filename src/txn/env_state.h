@@ -41,11 +41,12 @@ struct EnvState {
 
   std::string path;
   io::File file;
-  io::Mapping map;
+  io::Mapping map;   // readers: read-only, so a stray pointer cannot write
+  io::Mapping wmap;  // the writer's own writable view of the same file
   uint32_t page_size;
   uint64_t max_pages = 0;
   Durability durability = Durability::sync;
-  bool write_map = false;
+  bool write_map = false;  // sync with msync instead of fdatasync
   bool map_async = false;
   bool read_only = false;
   uint32_t max_dbs = 0;
@@ -83,6 +84,11 @@ struct EnvState {
   void unlock_writer();
   /// Makes every committed page and meta durable; writer lock held.
   void sync_locked();
+  /// fdatasync, or msync of [0, pages) with write_map (async: MS_ASYNC).
+  void sync_file(uint64_t pages, bool async);
+  /// Makes the file at least `pages` long, growing in steps of 1/8 of the
+  /// file (at least 1 MiB) up to max_size, blocks reserved. Writer only.
+  void ensure_pages(uint64_t pages);
   void publish(const Meta& m, int slot);
 };
 

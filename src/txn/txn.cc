@@ -202,50 +202,21 @@ bool Txn::del(Dbi dbi, std::string_view key) {
   return btree::Tree(pager_, *r).del(key);
 }
 
+// Copies the dirty pages into the writer's mapping (no system call per page;
+// the kernel writes them back, or fdatasync does). The file is grown first,
+// with blocks reserved, so these stores cannot fault for lack of space.
 void Txn::write_pages() {
-  std::vector<std::pair<uint64_t, uint8_t*>> pages;
-  pages.reserve(dirty_->size());
-  dirty_->for_each([&](uint64_t pgno, uint8_t* b) { pages.emplace_back(pgno, b); });
-  std::sort(pages.begin(), pages.end());
+  env_.ensure_pages(meta_.npages);
   const uint64_t ps = env_.page_size;
-  if (env_.write_map) {
-    uint64_t need = meta_.npages * ps;
-    if (env_.file_size < need) {
-      uint64_t grown = std::max(need, env_.file_size + std::max<uint64_t>(1 << 20, env_.file_size / 8));
-      grown = std::min(grown, env_.max_pages * ps);
-      env_.file.truncate(grown);
-      env_.file_size = grown;
-    }
-    for (auto& [pgno, b] : pages) std::memcpy(env_.map.writable_data() + pgno * ps, b, ps);
-    return;
-  }
-  std::vector<struct iovec> iov;
-  size_t i = 0;
-  while (i < pages.size()) {
-    size_t j = i;
-    iov.clear();
-    do {
-      iov.push_back({pages[j].second, ps});
-      j++;
-    } while (j < pages.size() && pages[j].first == pages[j - 1].first + 1);
-    env_.file.pwritev(iov.data(), int(iov.size()), pages[i].first * ps);
-    i = j;
-  }
-  if (!pages.empty())
-    env_.file_size = std::max(env_.file_size, (pages.back().first + 1) * ps);
+  uint8_t* base = env_.wmap.writable_data();
+  dirty_->for_each([&](uint64_t pgno, uint8_t* b) { std::memcpy(base + pgno * ps, b, ps); });
 }
 
 void Txn::write_meta_and_sync() {
-  auto sync_data = [&] {
-    if (env_.write_map)
-      env_.map.sync(0, meta_.npages * uint64_t(env_.page_size), env_.map_async);
-    else
-      env_.file.datasync();
-  };
   const bool can_sync = !env_.map_async;
   bool synced_commit = can_sync && env_.durability == Durability::sync;
   if (can_sync && !synced_commit && env_.durability == Durability::no_meta_sync) {
-    sync_data();  // this commit's pages and the previous meta are now durable
+    env_.sync_file(meta_.npages, false);  // this commit's pages and the previous meta
     env_.synced_txnid = env_.last.txnid;
     env_.synced_slot = env_.last_slot;
     env_.held_pages = 0;
@@ -260,20 +231,10 @@ void Txn::write_meta_and_sync() {
   }
   const int slot = 1 - env_.synced_slot;
   meta_.synced_base = env_.synced_txnid;
-  thread_local std::vector<uint8_t> buf;
-  buf.assign(env_.page_size, 0);
-  encode_meta(meta_, buf.data(), env_.page_size);
-  const uint64_t off = uint64_t(slot) * env_.page_size;
-  if (env_.write_map)
-    std::memcpy(env_.map.writable_data() + off, buf.data(), env_.page_size);
-  else
-    env_.file.pwrite(buf.data(), env_.page_size, off);
-  if (synced_commit) {
-    if (env_.write_map)
-      env_.map.sync(0, meta_.npages * uint64_t(env_.page_size), false);
-    else
-      env_.file.datasync();
-  }
+  encode_meta(meta_, env_.wmap.writable_data() + uint64_t(slot) * env_.page_size,
+              env_.page_size);
+  if (synced_commit) env_.sync_file(meta_.npages, false);
+  else if (env_.map_async) env_.sync_file(meta_.npages, true);
   env_.publish(meta_, slot);
   if (synced_commit) {
     env_.synced_txnid = meta_.txnid;

@@ -6,8 +6,8 @@
 //      store its root in the catalog;
 //   2. save the freelist (FreeSpace::save), then seal the catalog and
 //      freelist trees, so the meta's three roots cover every page;
-//   3. write the dirty pages in page order, coalesced (pwritev), or copy them
-//      into the writable map (write_map);
+//   3. copy the dirty pages into the writer's own writable mapping of the
+//      file (grown first with blocks reserved); readers keep a read-only one;
 //   4. write the meta into the slot not holding the newest synced meta, and
 //      fdatasync once (sync); or fdatasync before the meta write
 //      (no_meta_sync); or not at all (no_sync);
