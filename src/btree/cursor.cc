@@ -4,9 +4,8 @@ namespace alder::btree {
 
 using page::Node;
 
-const uint8_t* TreeCursor::node_page(uint64_t pgno, uint64_t txnid,
-                                     bool leaf) const {
-  const uint8_t* p = pg_->read(pgno, txnid);
+const uint8_t* TreeCursor::node_page(uint64_t pgno, bool leaf) const {
+  const uint8_t* p = pg_->read(pgno);
   const page::Header* h = page::header(p);
   if (h->type != (leaf ? page::kLeaf : page::kBranch))
     throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
@@ -31,7 +30,7 @@ void TreeCursor::descend_edge(bool last) {
     Frame& f = stack_[depth_ - 1];
     page::ChildRef c = Node(f.page, pg_->page_size).child(f.idx);
     bool leaf = depth_ + 1 == ref_->depth;
-    const uint8_t* p = node_page(c.pgno, c.txnid, leaf);
+    const uint8_t* p = node_page(c.pgno, leaf);
     if (leaf) prefetch_page(p, pg_->page_size);
     uint32_t n = page::header(p)->count;
     stack_[depth_++] = {p, c.pgno, last ? (n ? n - 1 : 0) : 0};
@@ -44,7 +43,7 @@ bool TreeCursor::edge(bool last) {
   if (!ref_->root) return false;
   if (ref_->depth > kMaxDepth || ref_->depth == 0)
     throw_corrupted(ref_->root, "bad tree depth");
-  const uint8_t* p = node_page(ref_->root, ref_->root_txnid, ref_->depth == 1);
+  const uint8_t* p = node_page(ref_->root, ref_->depth == 1);
   uint32_t n = page::header(p)->count;
   stack_[depth_++] = {p, ref_->root, last ? (n ? n - 1 : 0) : 0};
   descend_edge(last);
@@ -119,17 +118,15 @@ bool TreeCursor::seek(std::string_view key) {
   if (!ref_->root) return false;
   if (ref_->depth > kMaxDepth || ref_->depth == 0)
     throw_corrupted(ref_->root, "bad tree depth");
-  uint64_t pgno = ref_->root, txnid = ref_->root_txnid;
+  uint64_t pgno = ref_->root;
   for (uint32_t d = 1; d < ref_->depth; d++) {
-    const uint8_t* p = node_page(pgno, txnid, false);
+    const uint8_t* p = node_page(pgno, false);
     Node n(p, pg_->page_size);
     uint32_t i = n.child_index(key);
     stack_[depth_++] = {p, pgno, i};
-    page::ChildRef c = n.child(i);
-    pgno = c.pgno;
-    txnid = c.txnid;
+    pgno = n.child(i).pgno;
   }
-  const uint8_t* p = node_page(pgno, txnid, true);
+  const uint8_t* p = node_page(pgno, true);
   bool exact;
   uint32_t i = Node(p, pg_->page_size).lower_bound(key, &exact);
   stack_[depth_++] = {p, pgno, i};

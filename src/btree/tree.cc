@@ -29,9 +29,8 @@ std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
   return {reinterpret_cast<const char*>(p + kHeaderSize), size_t(r.vlen)};
 }
 
-static const uint8_t* checked_node(const Pager& pg, uint64_t pgno,
-                                   uint64_t txnid, bool leaf) {
-  const uint8_t* p = pg.read(pgno, txnid);
+static const uint8_t* checked_node(const Pager& pg, uint64_t pgno, bool leaf) {
+  const uint8_t* p = pg.read(pgno);
   uint8_t t = page::header(p)->type;
   if (t != (leaf ? page::kLeaf : page::kBranch))
     throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
@@ -42,14 +41,12 @@ static const uint8_t* checked_node(const Pager& pg, uint64_t pgno,
 std::optional<std::string_view> Tree::get(std::string_view key) const {
   if (!ref_.root) return std::nullopt;
   if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
-  uint64_t pgno = ref_.root, txnid = ref_.root_txnid;
+  uint64_t pgno = ref_.root;
   for (uint32_t d = 1; d < ref_.depth; d++) {
-    Node n(checked_node(pg_, pgno, txnid, false), pg_.page_size);
-    ChildRef c = n.child(n.child_index(key));
-    pgno = c.pgno;
-    txnid = c.txnid;
+    Node n(checked_node(pg_, pgno, false), pg_.page_size);
+    pgno = n.child(n.child_index(key)).pgno;
   }
-  Node leaf(checked_node(pg_, pgno, txnid, true), pg_.page_size);
+  Node leaf(checked_node(pg_, pgno, true), pg_.page_size);
   bool exact;
   uint32_t i = leaf.lower_bound(key, &exact);
   if (!exact) return std::nullopt;
@@ -67,7 +64,7 @@ void Tree::count_page(uint8_t type, int delta) {
 // when this txn already wrote it) and stamps the reference that leads to it.
 uint8_t* Tree::touch_root() {
   if (ref_.root_txnid == pg_.txnid) return pg_.writable_page(ref_.root);
-  const uint8_t* old = pg_.read(ref_.root, ref_.root_txnid);
+  const uint8_t* old = pg_.read(ref_.root);
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
   std::memcpy(p, old, pg_.page_size);
@@ -82,7 +79,7 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
   Node n(parent, pg_.page_size);
   ChildRef c = n.child(idx);
   if (c.txnid == pg_.txnid) return pg_.writable_page(c.pgno);
-  const uint8_t* old = pg_.read(c.pgno, c.txnid);
+  const uint8_t* old = pg_.read(c.pgno);
   uint8_t t = page::header(old)->type;
   if (t != page::kLeaf && t != page::kBranch)
     throw_corrupted(c.pgno, std::string("expected a tree page, found ") +
@@ -122,19 +119,16 @@ OverflowRef Tree::write_overflow(std::string_view value) {
   uint64_t np = run_pages(value.size(), ps);
   if (np > 0xffffffffu) throw Error(ErrorCode::value_too_large, "value too large");
   uint64_t pgno = pg_.alloc->allocate(uint32_t(np));
-  uint8_t hdr[kHeaderSize] = {};
-  page::header(hdr)->type = page::kOverflow;
-  page::header(hdr)->txnid = pg_.txnid;
-  page::set_overflow_pages(hdr, uint32_t(np));
-  static const uint8_t zeros[page::kMaxPageSize] = {};
-  size_t pad = np * ps - kHeaderSize - value.size();
-  struct iovec iov[3] = {{hdr, kHeaderSize},
-                         {const_cast<char*>(value.data()), value.size()},
-                         {const_cast<uint8_t*>(zeros), pad}};
-  OverflowRef r{value.size(), pgno, pg_.txnid, page::checksum_parts(iov, 3, pgno)};
-  pg_.alloc->write_run(pgno, iov, 3);
+  uint8_t* p = pg_.wmap + pgno * ps;
+  std::memset(p, 0, kHeaderSize);
+  page::header(p)->type = page::kOverflow;
+  page::header(p)->txnid = pg_.txnid;
+  page::set_overflow_pages(p, uint32_t(np));
+  if (!value.empty()) std::memcpy(p + kHeaderSize, value.data(), value.size());
+  const uint64_t used = kHeaderSize + value.size();
+  std::memset(p + used, 0, np * ps - used);
   ref_.overflow_pages += np;
-  return r;
+  return {value.size(), pgno, pg_.txnid, page::checksum(p, np * ps, pgno)};
 }
 
 void Tree::release_overflow(const OverflowRef& r) {
@@ -166,11 +160,15 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
   const bool inline_ok = key.size() + 2 + value.size() + sizeof(page::Slot) <=
                          page::max_inline(pg_.page_size);
   Put result = Put::inserted;
+  // An old overflow run is released only after the new value is stored:
+  // the value may be a view of it (put(k, *get(k))), and released pages of
+  // this txn can be handed out again at once.
+  std::optional<OverflowRef> old_run;
   if (exact) {
     result = Put::replaced;
     if (inline_ok && NodeWriter(leafp, pg_.page_size).overwrite_inline(idx, value))
       return result;
-    if (leaf.is_overflow(idx)) release_overflow(leaf.overflow_ref(idx));
+    if (leaf.is_overflow(idx)) old_run = leaf.overflow_ref(idx);
     NodeWriter(leafp, pg_.page_size).remove(idx);
   } else {
     ref_.entries++;
@@ -181,6 +179,7 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
     OverflowRef r = write_overflow(value);
     insert_at(path_.size() - 1, idx, page::leaf_overflow_cell(key, r));
   }
+  if (old_run) release_overflow(*old_run);
   return result;
 }
 
@@ -322,8 +321,8 @@ void Tree::rebalance(size_t level) {
     std::string sep;
     parent.key(ri, sep);
     ChildRef lref = parent.child(li), rref = parent.child(ri);
-    const uint8_t* lp = pg_.read(lref.pgno, lref.txnid);
-    const uint8_t* rp = pg_.read(rref.pgno, rref.txnid);
+    const uint8_t* lp = pg_.read(lref.pgno);
+    const uint8_t* rp = pg_.read(rref.pgno);
     if (page::header(lp)->type != type || page::header(rp)->type != type)
       throw_corrupted(up.pgno, "siblings of different kinds");
     std::deque<std::string> keys;
@@ -347,7 +346,7 @@ void Tree::rebalance(size_t level) {
 
 void Tree::collapse_root() {
   while (ref_.root) {
-    Node n(pg_.read(ref_.root, ref_.root_txnid), pg_.page_size);
+    Node n(pg_.read(ref_.root), pg_.page_size);
     if (n.is_leaf()) {
       if (n.count() > 0) return;
       pg_.free_page(ref_.root, ref_.root_txnid);

@@ -95,7 +95,7 @@ void Tree::for_each_page(F&& f) const {
   while (!stack.empty()) {
     Item it = stack.back();
     stack.pop_back();
-    const uint8_t* p = pg_.read(it.pgno, it.txnid);
+    const uint8_t* p = pg_.read(it.pgno);
     page::Node n(p, pg_.page_size);
     f(it.pgno, uint64_t{1}, it.txnid, true);
     if (n.is_leaf()) {

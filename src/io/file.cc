@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -107,32 +106,6 @@ size_t File::pread(void* buf, size_t n, uint64_t off) const {
     done += size_t(r);
   }
   return done;
-}
-
-void File::pwrite(const void* buf, size_t n, uint64_t off) {
-  struct iovec v{const_cast<void*>(buf), n};
-  pwritev(&v, 1, off);
-}
-
-void File::pwritev(const struct iovec* iov, int count, uint64_t off) {
-  // Copy so partial writes can advance without touching the caller's array.
-  std::vector<struct iovec> v(iov, iov + count);
-  size_t i = 0;
-  while (i < v.size()) {
-    int n = int(std::min<size_t>(v.size() - i, IOV_MAX));
-    ssize_t w = ::pwritev(fd_, v.data() + i, n, off_t(off));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("pwritev", errno);
-    }
-    off += uint64_t(w);
-    size_t left = size_t(w);
-    while (i < v.size() && left >= v[i].iov_len) left -= v[i++].iov_len;
-    if (i < v.size() && left > 0) {
-      v[i].iov_base = static_cast<uint8_t*>(v[i].iov_base) + left;
-      v[i].iov_len -= left;
-    }
-  }
 }
 
 void File::datasync() {

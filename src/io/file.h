@@ -1,12 +1,11 @@
 // File and memory-map primitives: the only place the engine makes I/O system
-// calls. Everything that reads, writes, syncs, grows or truncates the data
-// file goes through File, so a test can substitute faults at this seam
-// (issue #3). Reads of committed pages do not come through here: they come
-// straight from the read-only mapping (zero copy).
+// calls. Growing, syncing and truncating the data file go through File and
+// Mapping, the seam where issue #3 substitutes faults. Pages are read from a
+// read-only mapping and written through the writer's writable mapping, so
+// neither makes a system call per page.
 #pragma once
 
 #include <sys/types.h>
-#include <sys/uio.h>
 
 #include <cstdint>
 #include <string>
@@ -53,10 +52,6 @@ class File {
   uint64_t size() const;  ///< bytes
   /// Reads exactly n bytes at off; returns bytes read (< n only at EOF).
   size_t pread(void* buf, size_t n, uint64_t off) const;
-  /// Writes all n bytes at off. Throws no_space / io_error.
-  void pwrite(const void* buf, size_t n, uint64_t off);
-  /// Writes the iovecs (any count) contiguously starting at off.
-  void pwritev(const struct iovec* iov, int count, uint64_t off);
   void datasync();  ///< fdatasync
   void truncate(uint64_t size);
   /// Grows the file to `size` bytes with blocks reserved (posix_fallocate),

@@ -1,6 +1,5 @@
 #include "page/node.h"
 
-#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include <algorithm>
@@ -20,17 +19,6 @@ const char* type_name(uint8_t type) {
 
 uint64_t checksum(const uint8_t* data, uint64_t n, uint64_t pgno) {
   return XXH3_64bits_withSeed(data, size_t(n), pgno);
-}
-
-uint64_t checksum_parts(const struct iovec* parts, int n, uint64_t pgno) {
-  // Zeroed first: libxxhash 0.8.1's reset_withSeed reads the state's old
-  // seed to decide whether to rebuild its secret, so stale stack bytes equal
-  // to the seed would skip that and give a wrong hash.
-  XXH3_state_t st;
-  std::memset(&st, 0, sizeof st);
-  XXH3_64bits_reset_withSeed(&st, pgno);
-  for (int i = 0; i < n; i++) XXH3_64bits_update(&st, parts[i].iov_base, parts[i].iov_len);
-  return XXH3_64bits_digest(&st);
 }
 
 CellSpec leaf_inline_cell(std::string_view key, std::string_view value) {

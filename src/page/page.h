@@ -7,8 +7,6 @@
 // meta pages (src/txn/meta.h).
 #pragma once
 
-#include <sys/uio.h>
-
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -102,8 +100,5 @@ static_assert(sizeof(TreeRef) == 64);
 /// xxHash3 (64-bit) of n bytes, seeded with the page number so that a page
 /// written to the wrong place does not check out.
 uint64_t checksum(const uint8_t* data, uint64_t n, uint64_t pgno);
-/// The same checksum over bytes given in pieces (an overflow run being
-/// written from a header, the value and zero padding).
-uint64_t checksum_parts(const struct iovec* parts, int n, uint64_t pgno);
 
 }  // namespace alder::page

@@ -37,7 +37,7 @@ class SnapshotCell {
 };
 
 struct EnvState {
-  explicit EnvState(uint32_t psize) : page_size(psize), buffers(psize) {}
+  explicit EnvState(uint32_t psize) : page_size(psize) {}
 
   std::string path;
   io::File file;
@@ -71,7 +71,6 @@ struct EnvState {
   int synced_slot = 0;
   uint64_t held_pages = 0;   // freed since the last sync, still in its tree
   uint64_t file_size = 0;    // bytes
-  btree::BufferPool buffers;
   FreelistHint freelist_hint;
   std::atomic<bool> failed{false};  // a meta write or sync failed
 

@@ -24,10 +24,10 @@ uint64_t freelist_key_txnid(std::string_view key) {
   return __builtin_bswap64(t);
 }
 
-FreeSpace::FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, io::File& file,
-                     uint64_t npages, uint64_t max_pages, uint64_t synced,
-                     std::vector<uint64_t> readers, FreelistHint& hint)
-    : pg_(pg), tree_(free_tree), file_(file), npages_(npages), max_pages_(max_pages),
+FreeSpace::FreeSpace(btree::Pager& pg, page::TreeRef& free_tree,
+                     std::function<void(uint64_t)> grow, uint64_t npages, uint64_t max_pages,
+                     uint64_t synced, std::vector<uint64_t> readers, FreelistHint& hint)
+    : pg_(pg), tree_(free_tree), grow_(std::move(grow)), npages_(npages), max_pages_(max_pages),
       synced_(synced), readers_(std::move(readers)),
       chunk_max_((page::max_inline(pg.page_size) - 12 - 2 - sizeof(page::Slot) - 8) / 8),
       hint_(hint) {
@@ -124,8 +124,10 @@ uint64_t FreeSpace::allocate(uint32_t n) {
   if (npages_ + n > max_pages_ || npages_ + n < npages_)
     throw Error(ErrorCode::map_full, "database would exceed max_size (" +
                                          std::to_string(max_pages_ * pg_.page_size) + " bytes)");
+  grow_(npages_ + n);  // before the pages are counted: may throw no_space
   uint64_t p = npages_;
   npages_ += n;
+  pg_.map_pages = npages_;
   return p;
 }
 
@@ -146,14 +148,6 @@ uint64_t FreeSpace::held_by_sync() const {
   return n;
 }
 
-void FreeSpace::write_run(uint64_t pgno, const struct iovec* iov, int n) {
-  file_.pwritev(iov, n, pgno * pg_.page_size);
-  size_t bytes = 0;
-  for (int i = 0; i < n; i++) bytes += iov[i].iov_len;
-  uint64_t end = pgno + bytes / pg_.page_size;
-  if (end > pg_.map_pages) pg_.map_pages = end;
-}
-
 uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
   // Top up the pool so the freelist's own page needs (a copy of its path,
   // and perhaps a split) rarely reach the end of the file.
@@ -166,6 +160,7 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
   while (trim < pool_.size() && pool_[trim] == npages_ - 1 - trim) trim++;
   pool_.erase(pool_.begin(), pool_.begin() + trim);
   npages_ -= trim;
+  pg_.map_pages = npages_;
 
   btree::Tree tree(pg_, tree_);
   tree.set_merge_underfull(false);

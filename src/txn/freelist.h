@@ -32,12 +32,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "btree/pager.h"
-#include "io/file.h"
 #include "page/page.h"
 
 namespace alder::txn {
@@ -57,19 +57,19 @@ struct FreelistHint {
 
 class FreeSpace final : public btree::PageAllocator {
  public:
-  /// pg: the txn's pager (its map_pages grows as overflow runs are written).
+  /// pg: the txn's pager (its map_pages follows the high-water mark).
   /// free_tree: the txn's freelist TreeRef. npages: high-water mark at the
   /// snapshot. max_pages: the file limit. synced: newest synced txn id.
   /// readers: snapshot ids of live readers, sorted.
   /// hint: carried from txn to txn (see FreelistHint), updated here.
-  FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, io::File& file, uint64_t npages,
-            uint64_t max_pages, uint64_t synced, std::vector<uint64_t> readers,
-            FreelistHint& hint);
+  /// grow(pages): makes the file at least that many pages long.
+  FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, std::function<void(uint64_t)> grow,
+            uint64_t npages, uint64_t max_pages, uint64_t synced,
+            std::vector<uint64_t> readers, FreelistHint& hint);
   ~FreeSpace() override;
 
   uint64_t allocate(uint32_t n) override;
   void release(uint64_t pgno, uint32_t n, uint64_t birth) override;
-  void write_run(uint64_t pgno, const struct iovec* iov, int n) override;
 
   /// Writes the freelist for commit `txnid` (see above). free_pages: the
   /// snapshot's count of free pages; returns the new count.
@@ -87,7 +87,7 @@ class FreeSpace final : public btree::PageAllocator {
 
   btree::Pager& pg_;
   page::TreeRef& tree_;
-  io::File& file_;
+  std::function<void(uint64_t)> grow_;
   uint64_t npages_;
   uint64_t max_pages_;
   uint64_t synced_;

@@ -24,14 +24,12 @@ Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
   } else {
     meta_ = env.last;
     id_ = meta_.txnid + 1;
-    dirty_ = std::make_unique<btree::DirtyPages>();
     pager_.map_pages = meta_.npages;
     pager_.txnid = id_;
-    pager_.dirty = dirty_.get();
-    pager_.buffers = &env.buffers;
-    free_ = std::make_unique<FreeSpace>(pager_, meta_.free, env.file, meta_.npages,
-                                        env.max_pages, env.synced_txnid,
-                                        env.readers.snapshots(), env.freelist_hint);
+    pager_.wmap = env.wmap.writable_data();
+    free_ = std::make_unique<FreeSpace>(
+        pager_, meta_.free, [&env](uint64_t pages) { env.ensure_pages(pages); }, meta_.npages,
+        env.max_pages, env.synced_txnid, env.readers.snapshots(), env.freelist_hint);
     pager_.alloc = free_.get();
   }
   env.live_txns.fetch_add(1);
@@ -202,16 +200,6 @@ bool Txn::del(Dbi dbi, std::string_view key) {
   return btree::Tree(pager_, *r).del(key);
 }
 
-// Copies the dirty pages into the writer's mapping (no system call per page;
-// the kernel writes them back, or fdatasync does). The file is grown first,
-// with blocks reserved, so these stores cannot fault for lack of space.
-void Txn::write_pages() {
-  env_.ensure_pages(meta_.npages);
-  const uint64_t ps = env_.page_size;
-  uint8_t* base = env_.wmap.writable_data();
-  dirty_->for_each([&](uint64_t pgno, uint8_t* b) { std::memcpy(base + pgno * ps, b, ps); });
-}
-
 void Txn::write_meta_and_sync() {
   const bool can_sync = !env_.map_async;
   bool synced_commit = can_sync && env_.durability == Durability::sync;
@@ -272,7 +260,6 @@ void Txn::commit() {
     catalog.finalize();
     meta_.npages = free_->npages();
     meta_.txnid = id_;
-    write_pages();
   } catch (...) {
     abort();
     throw;
@@ -295,8 +282,6 @@ void Txn::finish() noexcept {
   if (finished_) return;
   finished_ = true;
   if (write_) {
-    dirty_->for_each([&](uint64_t, uint8_t* b) { env_.buffers.put(b); });
-    dirty_->clear();
     env_.unlock_writer();
   } else {
     env_.readers.release(reader_slot_);

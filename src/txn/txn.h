@@ -6,13 +6,14 @@
 //      store its root in the catalog;
 //   2. save the freelist (FreeSpace::save), then seal the catalog and
 //      freelist trees, so the meta's three roots cover every page;
-//   3. copy the dirty pages into the writer's own writable mapping of the
-//      file (grown first with blocks reserved); readers keep a read-only one;
+//   3. (nothing to write: the txn built its pages in place, in free pages of
+//      the file, through the writer's own writable mapping; readers keep a
+//      read-only one, and no snapshot can see free pages);
 //   4. write the meta into the slot not holding the newest synced meta, and
 //      fdatasync once (sync); or fdatasync before the meta write
 //      (no_meta_sync); or not at all (no_sync);
 //   5. publish the new meta to readers.
-// A failure in 1-3 aborts the txn and leaves the env as it was (pages were
+// A failure in 1-2 aborts the txn and leaves the env as it was (pages were
 // written only where no snapshot looks). A failure in 4 marks the env failed:
 // what reached the disk is unknown, so further writes are refused until the
 // env is reopened and recovered.
@@ -79,7 +80,6 @@ class Txn {
     page::TreeRef ref;
   };
   std::optional<page::TreeRef> catalog_lookup(std::string_view name);
-  void write_pages();
   void write_meta_and_sync();
   void finish() noexcept;
 
@@ -93,7 +93,6 @@ class Txn {
   uint32_t reader_slot_ = 0;
   std::deque<DbState> dbs_;  // index = Dbi - 1 (stable addresses)
   // Writer only.
-  std::unique_ptr<btree::DirtyPages> dirty_;
   std::unique_ptr<FreeSpace> free_;
 };
 
