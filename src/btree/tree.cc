@@ -95,7 +95,7 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
 
 // Fills path_ from the root to the leaf that holds key, copying every page on
 // the way. path_.back().idx is left for the caller (the leaf slot).
-void Tree::descend_for_write(std::string_view key) {
+void Tree::descend_for_write(std::string_view key, bool last_child) {
   path_.clear();
   if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
   rightmost_ = true;
@@ -104,7 +104,7 @@ void Tree::descend_for_write(std::string_view key) {
   for (uint32_t d = 1; d < ref_.depth; d++) {
     Node n(p, pg_.page_size);
     if (n.type() != page::kBranch) throw_corrupted(pgno, "expected a branch page");
-    uint32_t i = n.child_index(key);
+    uint32_t i = last_child ? n.count() - 1 : n.child_index(key);
     if (i + 1 != n.count()) rightmost_ = false;
     path_.push_back({p, pgno, i});
     p = touch_child(p, i);
@@ -149,14 +149,23 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
     ref_.depth = 1;
     ref_.leaf_pages = 1;
   }
-  descend_for_write(key);
+  // Append (sorted loads, as MDB_APPEND) follows the last child down and
+  // compares with the last key only: no binary search on the way.
+  descend_for_write(key, append);
   uint8_t* leafp = path_.back().page;
   Node leaf(leafp, pg_.page_size);
-  bool exact;
-  uint32_t idx = leaf.lower_bound(key, &exact);
-  if (append && (exact || !rightmost_ || idx != leaf.count()))
-    throw Error(ErrorCode::append_order,
-                "append: key is not above the last key of the db");
+  bool exact = false;
+  uint32_t idx;
+  if (append) {
+    idx = leaf.count();
+    if (idx > 0) {
+      leaf.key(idx - 1, scratch_);
+      if (key <= std::string_view(scratch_))
+        throw Error(ErrorCode::append_order, "append: key is not above the last key of the db");
+    }
+  } else {
+    idx = leaf.lower_bound(key, &exact);
+  }
   const bool inline_ok = key.size() + 2 + value.size() + sizeof(page::Slot) <=
                          page::max_inline(pg_.page_size);
   Put result = Put::inserted;
@@ -183,6 +192,13 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
   return result;
 }
 
+// Shortest key sep with a < sep <= b (a < b): suffix truncation.
+static void separator(std::string_view a, std::string_view b, std::string& sep) {
+  size_t m = 0;
+  while (m < a.size() && m < b.size() && a[m] == b[m]) m++;
+  sep.assign(b.substr(0, std::min(b.size(), m + 1)));
+}
+
 // Inserts cell into the node at path_[level], splitting it (and, in turn,
 // its ancestors) when it is full.
 void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
@@ -193,56 +209,57 @@ void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
   Node n(p, ps);
   const uint8_t type = n.type();
   const uint32_t old_count = n.count();
-  std::deque<std::string> keys;
-  std::vector<page::CellSpec> cells;
-  cells.reserve(old_count + 1);
-  page::gather_cells(n, keys, cells);
-  cells.insert(cells.begin() + idx, cell);
-  const size_t total = cells.size();
-
-  // Split point: all old cells stay left when appending at the end of the
-  // rightmost path (sorted loads fill pages completely, as MDB_APPEND);
-  // otherwise half by bytes.
-  size_t s;
+  std::string sep;
+  uint64_t rpgno;
+  uint8_t* rp = pg_.new_page(&rpgno);
   if (idx == old_count && rightmost_) {
-    s = total - 1;
+    // Appending at the end of the rightmost path (sorted loads, as
+    // MDB_APPEND): the full node stays as it is, the new cell starts the
+    // right one, so sorted loads fill pages completely.
+    page::CellSpec first = cell;
+    if (type == page::kLeaf) {
+      n.key(old_count - 1, scratch_);
+      separator(scratch_, cell.key, sep);
+    } else {
+      sep.assign(cell.key);
+      first.key = {};
+    }
+    NodeWriter(rp, ps).rebuild(type, pg_.txnid, {first});
   } else {
+    std::deque<std::string> keys;
+    std::vector<page::CellSpec> cells;
+    cells.reserve(old_count + 1);
+    page::gather_cells(n, keys, cells);
+    cells.insert(cells.begin() + idx, cell);
+    const size_t total = cells.size();
+    // Split point: half by bytes, then moved until both halves fit.
     size_t bytes = 0, all = 0;
     for (auto& c : cells) all += c.full_size();
-    s = 0;
+    size_t s = 0;
     while (s < total - 1 && bytes + cells[s].full_size() <= all / 2)
       bytes += cells[s++].full_size();
     s = std::clamp<size_t>(s, 1, total - 1);
+    auto left_fits = [&](size_t k) {
+      std::vector<page::CellSpec> l(cells.begin(), cells.begin() + k);
+      return NodeWriter::fits(ps, type, l);
+    };
+    auto right_fits = [&](size_t k) {
+      std::vector<page::CellSpec> r(cells.begin() + k, cells.end());
+      if (type == page::kBranch) r[0].key = {};
+      return NodeWriter::fits(ps, type, r);
+    };
+    while (s > 1 && !left_fits(s)) s--;
+    while (s < total - 1 && !right_fits(s)) s++;
+    if (type == page::kLeaf)
+      separator(cells[s - 1].key, cells[s].key, sep);
+    else
+      sep.assign(cells[s].key);
+    std::vector<page::CellSpec> right(cells.begin() + s, cells.end());
+    if (type == page::kBranch) right[0].key = {};
+    cells.resize(s);
+    NodeWriter(rp, ps).rebuild(type, pg_.txnid, right);  // before p is rewritten
+    NodeWriter(p, ps).rebuild(type, pg_.txnid, cells);
   }
-  auto left_fits = [&](size_t k) {
-    std::vector<page::CellSpec> l(cells.begin(), cells.begin() + k);
-    return NodeWriter::fits(ps, type, l);
-  };
-  auto right_fits = [&](size_t k) {
-    std::vector<page::CellSpec> r(cells.begin() + k, cells.end());
-    if (type == page::kBranch) r[0].key = {};
-    return NodeWriter::fits(ps, type, r);
-  };
-  while (s > 1 && !left_fits(s)) s--;
-  while (s < total - 1 && !right_fits(s)) s++;
-
-  std::string sep;
-  if (type == page::kLeaf) {
-    std::string_view a = cells[s - 1].key, b = cells[s].key;
-    size_t m = 0;
-    while (m < a.size() && m < b.size() && a[m] == b[m]) m++;
-    sep.assign(b.substr(0, std::min(b.size(), m + 1)));
-  } else {
-    sep.assign(cells[s].key);
-  }
-  std::vector<page::CellSpec> right(cells.begin() + s, cells.end());
-  if (type == page::kBranch) right[0].key = {};
-  cells.resize(s);
-
-  uint64_t rpgno;
-  uint8_t* rp = pg_.new_page(&rpgno);
-  NodeWriter(rp, ps).rebuild(type, pg_.txnid, right);  // before p is rewritten
-  NodeWriter(p, ps).rebuild(type, pg_.txnid, cells);
   count_page(type, +1);
 
   const page::CellSpec sep_cell = page::branch_cell(sep, {rpgno, pg_.txnid, 0});
@@ -263,7 +280,7 @@ void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
 
 bool Tree::del(std::string_view key) {
   if (!get(key)) return false;
-  descend_for_write(key);
+  descend_for_write(key, false);
   uint8_t* leafp = path_.back().page;
   Node leaf(leafp, pg_.page_size);
   bool exact;

@@ -70,7 +70,7 @@ class Tree {
   };
   uint8_t* touch_root();
   uint8_t* touch_child(uint8_t* parent, uint32_t idx);
-  void descend_for_write(std::string_view key);
+  void descend_for_write(std::string_view key, bool last_child);
   void insert_at(size_t level, uint32_t idx, const page::CellSpec& cell);
   void remove_child(uint8_t* parent, uint32_t idx);
   void rebalance(size_t level);
@@ -84,7 +84,8 @@ class Tree {
   page::TreeRef& ref_;
   std::vector<Level> path_;
   bool rightmost_ = false;
-  bool merge_underfull_ = true;  // path_ follows the last child at every level
+  bool merge_underfull_ = true;
+  std::string scratch_;  // a key read back from a node  // path_ follows the last child at every level
 };
 
 template <class F>

@@ -205,7 +205,7 @@ void NodeWriter::rebuild(uint8_t type, uint64_t txnid,
   assert(node_size(type, cells, plen) <= psize_);
   Header* h = header(q);
   h->type = type;
-  h->flags = 0;
+  h->flags = 0;  // no holes after a rebuild
   h->count = uint16_t(cells.size());
   h->prefix_len = uint16_t(plen);
   h->txnid = txnid;
@@ -261,6 +261,19 @@ void gather_cells(const Node& node, std::deque<std::string>& keys,
   }
 }
 
+// Whether the keys' common prefix, with `key` added, is longer than the one
+// stored (keys are sorted: the first, the last and the new key decide it).
+bool NodeWriter::prefix_can_grow(std::string_view key) const {
+  Node n(p_, psize_);
+  const uint32_t first = n.is_leaf() ? 0 : 1;
+  if (n.count() <= first) return true;
+  std::string a = n.key(first), b = n.key(n.count() - 1);
+  size_t m = std::min({a.size(), b.size(), key.size()});
+  size_t i = 0;
+  while (i < m && a[i] == b[i] && a[i] == key[i]) i++;
+  return i > header(p_)->prefix_len;
+}
+
 NodeWriter::Result NodeWriter::insert(uint32_t idx, const CellSpec& cell) {
   Header* h = header(p_);
   const bool minus_inf = h->type == kBranch && idx == 0;
@@ -288,7 +301,11 @@ NodeWriter::Result NodeWriter::insert(uint32_t idx, const CellSpec& cell) {
       return kOk;
     }
   }
-  // Compact, and recompute the prefix, by rebuilding from all cells.
+  // Compact, and recompute the prefix, by rebuilding from all cells. That
+  // can only make room if a delete left holes or the prefix can grow.
+  if (!(h->flags & kHasHoles) && (minus_inf || cell.key.starts_with(pre)) &&
+      !prefix_can_grow(cell.key))
+    return kFull;
   std::deque<std::string> keys;
   std::vector<CellSpec> cells;
   cells.reserve(h->count + 1);
@@ -304,9 +321,11 @@ void NodeWriter::remove(uint32_t idx) {
   Slot* sl = reinterpret_cast<Slot*>(p_ + slot_base(h->prefix_len));
   std::memmove(sl + idx, sl + idx + 1, (h->count - idx - 1) * sizeof(Slot));
   h->count--;
+  h->flags |= kHasHoles;
   if (h->count == 0) {
     h->heap_used = 0;
     h->prefix_len = 0;
+    h->flags = 0;
   }
 }
 

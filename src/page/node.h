@@ -198,6 +198,7 @@ class NodeWriter {
                    const std::vector<CellSpec>& cells);
 
  private:
+  bool prefix_can_grow(std::string_view key) const;
   uint8_t* p_;
   uint32_t psize_;
 };

@@ -27,6 +27,9 @@ enum PageType : uint8_t {
   kOverflow = 4,
 };
 
+/// Header flag: a delete left a hole in the cell heap (compaction may help).
+inline constexpr uint8_t kHasHoles = 1;
+
 /// Name of a page type for messages ("branch", "leaf", ...).
 const char* type_name(uint8_t type);
 
@@ -39,7 +42,7 @@ const char* type_name(uint8_t type);
 /// prefix_len/heap_used hold the run length in pages (see overflow_pages()).
 struct Header {
   uint8_t type;
-  uint8_t flags;  // reserved, 0
+  uint8_t flags;  // kHasHoles, or 0
   uint16_t count;
   uint16_t prefix_len;
   uint16_t heap_used;
