@@ -28,9 +28,9 @@ static void create_file(const std::string& path, const EnvOptions& o) {
   txn::Meta m;
   m.page_size = o.page_size;
   m.txnid = 0;
-  txn::encode_meta(m, buf.data(), o.page_size);
+  txn::encode_meta(m, {}, buf.data(), o.page_size);
   m.txnid = 1;
-  txn::encode_meta(m, buf.data() + o.page_size, o.page_size);
+  txn::encode_meta(m, {}, buf.data() + o.page_size, o.page_size);
   io::File::create_atomically(path, o.file_mode, buf.data(), buf.size());
 }
 
@@ -38,6 +38,7 @@ namespace {
 struct Candidate {
   txn::Meta meta;
   int slot;
+  std::vector<uint64_t> inline_free;
 };
 }  // namespace
 
@@ -49,19 +50,21 @@ static std::vector<Candidate> read_metas(io::File& f, uint64_t size, const std::
   f.pread(head.data(), head.size(), 0);
   std::vector<Candidate> out;
   txn::MetaProblem p0, p1 = txn::MetaProblem::foreign;
-  txn::Meta m0 = txn::decode_meta(head.data(), head.size(), &p0);
+  std::vector<uint64_t> w0;
+  txn::Meta m0 = txn::decode_meta(head.data(), head.size(), &p0, &w0);
   uint32_t ps = 0;
   if (p0 == txn::MetaProblem::none) {
     ps = m0.page_size;
-    out.push_back({m0, 0});
+    out.push_back({m0, 0, std::move(w0)});
   }
   for (uint32_t cand = page::kMinPageSize; cand <= page::kMaxPageSize; cand *= 2) {
     if (ps && cand != ps) continue;
     if (cand >= head.size()) break;
     txn::MetaProblem p;
-    txn::Meta m1 = txn::decode_meta(head.data() + cand, head.size() - cand, &p);
+    std::vector<uint64_t> w1;
+    txn::Meta m1 = txn::decode_meta(head.data() + cand, head.size() - cand, &p, &w1);
     if (p == txn::MetaProblem::none && m1.page_size == cand && (!ps || m1.page_size == ps)) {
-      out.push_back({m1, 1});
+      out.push_back({m1, 1, std::move(w1)});
       p1 = p;
       break;
     }
@@ -126,7 +129,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
             " pages but the file is shorter (truncated)";
       continue;
     }
-    VerifyResult r = walk_meta(c.meta, s.map.data(), ps, c.meta.synced_base);
+    VerifyResult r = walk_meta(c.meta, c.inline_free, s.map.data(), ps, c.meta.synced_base);
     if (r.ok()) {
       chosen = &c;
       break;
@@ -139,14 +142,14 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
                 path + ": no meta page recovers: " + why);
   }
   s.last = chosen->meta;
+  s.last_inline = chosen->inline_free;
   s.last_slot = chosen->slot;
   s.synced_txnid = chosen->meta.txnid;
   s.synced_slot = chosen->slot;
   // What is in the page cache (say, from a crashed process) is now made
   // durable, so the recovered state is the synced one.
   if (!o.read_only) s.file.datasync();
-  s.snapshot.store(s.last);
-  s.current_txnid.store(s.last.txnid);
+  s.publish(s.last, s.last_inline, s.last_slot);
   return impl;
 }
 
@@ -173,7 +176,8 @@ void EnvImpl::close() {
       // Clean shutdown: the other slot gets a copy of the newest meta, so a
       // later open has no older state to fall back to, and a file cut short
       // or damaged since is reported instead of silently rolled back.
-      txn::encode_meta(s.last, s.wmap.writable_data() + uint64_t(1 - s.last_slot) * s.page_size,
+      txn::encode_meta(s.last, s.last_inline,
+                       s.wmap.writable_data() + uint64_t(1 - s.last_slot) * s.page_size,
                        s.page_size);
       s.sync_file(s.last.npages, false);
       uint64_t used = s.last.npages * uint64_t(s.page_size);
@@ -217,8 +221,12 @@ EnvStat EnvImpl::stat() {
 
 VerifyResult EnvImpl::verify() {
   check_open();
-  txn::Txn t(*st_, false);  // pins the snapshot while the walk runs
-  return walk_meta(t.meta(), st_->map.data(), st_->page_size, 0);
+  for (;;) {
+    txn::Txn t(*st_, false);  // pins the snapshot while the walk runs
+    auto inl = st_->published_inline();
+    if (inl.txnid != t.id()) continue;  // a commit landed in between: again
+    return walk_meta(t.meta(), *inl.words, st_->map.data(), st_->page_size, 0);
+  }
 }
 
 }  // namespace alder::detail

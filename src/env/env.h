@@ -53,7 +53,7 @@ class CursorImpl {
 
 /// Full structural and checksum walk of the snapshot meta sees. With
 /// base > 0 (recovery), only pages written by txns after base are visited.
-VerifyResult walk_meta(const txn::Meta& meta, const uint8_t* map, uint32_t page_size,
-                       uint64_t base);
+VerifyResult walk_meta(const txn::Meta& meta, const std::vector<uint64_t>& inline_free,
+                       const uint8_t* map, uint32_t page_size, uint64_t base);
 
 }  // namespace alder::detail

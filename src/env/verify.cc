@@ -22,8 +22,9 @@ enum class TreeKind { user, catalog, freelist };
 
 class Walker {
  public:
-  Walker(const txn::Meta& m, const uint8_t* map, uint32_t ps, uint64_t base)
-      : meta_(m), map_(map), ps_(ps), base_(base), full_(base == 0) {
+  Walker(const txn::Meta& m, const std::vector<uint64_t>& inline_free, const uint8_t* map,
+         uint32_t ps, uint64_t base)
+      : meta_(m), inline_(inline_free), map_(map), ps_(ps), base_(base), full_(base == 0) {
     if (full_) seen_.assign(m.npages, 0);
   }
 
@@ -31,7 +32,7 @@ class Walker {
     if (full_) seen_[0] = seen_[1] = 1;
     tree(meta_.main, TreeKind::user, "main db") &&
         tree(meta_.catalog, TreeKind::catalog, "catalog") &&
-        tree(meta_.free, TreeKind::freelist, "freelist");
+        tree(meta_.free, TreeKind::freelist, "freelist") && inline_freelist();
     if (res_.ok() && full_) {
       if (free_count_ != meta_.free_pages)
         fail(0, "meta", "meta counts " + std::to_string(meta_.free_pages) +
@@ -49,6 +50,24 @@ class Walker {
     res_.bad_page = pgno;
     res_.bad_page_kind = kind;
     return false;
+  }
+
+  // The freelist records kept in the meta page.
+  bool inline_freelist() {
+    std::vector<txn::InlineRecord> recs;
+    try {
+      recs = txn::decode_inline_free(inline_);
+    } catch (const Error& e) {
+      return fail(0, "meta", e.what());
+    }
+    for (auto& r : recs) {
+      if (r.txnid > meta_.txnid) return fail(0, "meta", "inline freelist record from the future");
+      for (uint32_t i = 0; i < r.count; i++) {
+        if (!mark(r.pages[i], 1, "free")) return false;
+        free_count_++;
+      }
+    }
+    return true;
   }
 
   bool mark(uint64_t pgno, uint64_t n, const char* kind) {
@@ -174,6 +193,7 @@ class Walker {
   }
 
   const txn::Meta& meta_;
+  const std::vector<uint64_t>& inline_;
   const uint8_t* map_;
   uint32_t ps_;
   uint64_t base_;
@@ -185,9 +205,9 @@ class Walker {
 
 }  // namespace
 
-VerifyResult walk_meta(const txn::Meta& meta, const uint8_t* map, uint32_t page_size,
-                       uint64_t base) {
-  return Walker(meta, map, page_size, base).run();
+VerifyResult walk_meta(const txn::Meta& meta, const std::vector<uint64_t>& inline_free,
+                       const uint8_t* map, uint32_t page_size, uint64_t base) {
+  return Walker(meta, inline_free, map, page_size, base).run();
 }
 
 }  // namespace alder::detail

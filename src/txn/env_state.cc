@@ -75,8 +75,18 @@ void EnvState::ensure_pages(uint64_t pages) {
   file_size = target;
 }
 
-void EnvState::publish(const Meta& m, int slot) {
+EnvState::PublishedInline EnvState::published_inline() const {
+  std::lock_guard lk(inline_mu_);
+  return published_inline_;
+}
+
+void EnvState::publish(const Meta& m, std::vector<uint64_t> inline_free, int slot) {
+  {
+    std::lock_guard lk(inline_mu_);
+    published_inline_ = {m.txnid, std::make_shared<const std::vector<uint64_t>>(inline_free)};
+  }
   last = m;
+  last_inline = std::move(inline_free);
   last_slot = slot;
   snapshot.store(m);
   current_txnid.store(m.txnid);

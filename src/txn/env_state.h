@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -66,6 +67,7 @@ struct EnvState {
 
   // Writer-owned: touched only by the holder of the writer lock.
   Meta last;                 // latest committed meta
+  std::vector<uint64_t> last_inline;  // its inline freelist words
   int last_slot = 0;         // meta slot (0 or 1) holding `last`
   uint64_t synced_txnid = 0; // newest meta known durable
   int synced_slot = 0;
@@ -88,7 +90,21 @@ struct EnvState {
   /// Makes the file at least `pages` long, growing in steps of 1/8 of the
   /// file (at least 1 MiB) up to max_size, blocks reserved. Writer only.
   void ensure_pages(uint64_t pages);
-  void publish(const Meta& m, int slot);
+  void publish(const Meta& m, std::vector<uint64_t> inline_free, int slot);
+
+  /// The latest meta's inline freelist, for verify() (which runs beside the
+  /// writer): check `txnid` against the snapshot's.
+  struct PublishedInline {
+    uint64_t txnid = 0;
+    std::shared_ptr<const std::vector<uint64_t>> words;
+  };
+  PublishedInline published_inline() const;
+
+ private:
+  mutable std::mutex inline_mu_;
+  PublishedInline published_inline_;
+
+ public:
 };
 
 }  // namespace alder::txn

@@ -26,11 +26,14 @@ uint64_t freelist_key_txnid(std::string_view key) {
 
 FreeSpace::FreeSpace(btree::Pager& pg, page::TreeRef& free_tree,
                      std::function<void(uint64_t)> grow, uint64_t npages, uint64_t max_pages,
-                     uint64_t synced, std::vector<uint64_t> readers, FreelistHint& hint)
+                     uint64_t synced, std::vector<uint64_t> readers, FreelistHint& hint,
+                     const std::vector<uint64_t>& inline_words)
     : pg_(pg), tree_(free_tree), grow_(std::move(grow)), npages_(npages), max_pages_(max_pages),
       synced_(synced), readers_(std::move(readers)),
       chunk_max_((page::max_inline(pg.page_size) - 12 - 2 - sizeof(page::Slot) - 8) / 8),
-      hint_(hint) {
+      inline_cap_(inline_free_capacity(pg.page_size)), hint_(hint) {
+  inline_words_ = inline_words;
+  inline_ = decode_inline_free(inline_words_);
   if (hint.valid && hint.synced == synced_ &&
       std::includes(readers_.begin(), readers_.end(), hint.readers.begin(), hint.readers.end()))
     next_key_ = blocked_until_ = hint.blocked_until;
@@ -54,7 +57,21 @@ bool FreeSpace::reusable(uint64_t freed_by, uint64_t min_birth) const {
 // needs. The freelist tree is not modified until save(), so a cursor over it
 // sees the snapshot.
 bool FreeSpace::load_next_record() {
-  if (exhausted_ || saving_) return false;
+  if (saving_) return false;
+  for (auto& r : inline_) {
+    if (r.consumed || !reusable(r.txnid, r.birth)) continue;
+    for (uint32_t i = 0; i < r.count; i++) {
+      uint64_t pgno = r.pages[i];
+      if (pgno < 2 || pgno >= npages_)
+        btree::throw_corrupted(0, "inline freelist names page " + std::to_string(pgno));
+      pool_.push_back(pgno);
+    }
+    consumed_pages_ += r.count;
+    r.consumed = true;
+    pool_dirty_ = true;
+    return true;
+  }
+  if (exhausted_) return false;
   btree::TreeCursor cur(pg_, tree_);
   bool ok = next_key_.empty() ? cur.first() : cur.seek(next_key_ + '\0');
   for (; ok; ok = cur.next()) {
@@ -148,7 +165,8 @@ uint64_t FreeSpace::held_by_sync() const {
   return n;
 }
 
-uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
+uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages,
+                         std::vector<uint64_t>* inline_out) {
   // Top up the pool so the freelist's own page needs (a copy of its path,
   // and perhaps a split) rarely reach the end of the file.
   while (pool_.size() < 2 * (size_t(tree_.depth) + 1) && load_next_record()) {
@@ -166,45 +184,112 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages) {
   tree.set_merge_underfull(false);
   for (const auto& k : consumed_) tree.del(k);
 
+  std::vector<InlineRecord> keep;  // inline records not consumed stay inline
+  for (auto& r : inline_)
+    if (!r.consumed) keep.push_back(r);
+
+  // This txn's records: freed_ plus the unused pool, sorted by birth, a
+  // record never spanning a birth boundary (the synced commit or a reader's
+  // snapshot), so its minimum birth does not hold back pages that the reuse
+  // rule would allow.
+  auto crosses = [&](uint64_t a, uint64_t b) {  // some boundary x: a <= x < b
+    if (a <= synced_ && synced_ < b) return true;
+    auto it = std::lower_bound(readers_.begin(), readers_.end(), a);
+    return it != readers_.end() && *it < b;
+  };
+  std::vector<uint64_t> own_pages;  // the pages of own records, in order
+  auto own_records = [&]() {
+    std::vector<std::pair<uint64_t, uint64_t>> all = freed_;
+    for (uint64_t p : pool_) all.push_back({kFreeForAll, p});
+    std::sort(all.begin(), all.end());
+    own_pages.resize(all.size());
+    std::vector<InlineRecord> out;
+    for (size_t i = 0; i < all.size();) {
+      InlineRecord r{txnid, uint32_t(out.size()), all[i].first, own_pages.data() + i, 0, false};
+      size_t j = i;
+      do {
+        own_pages[j] = all[j].second;
+        j++;
+      } while (j < all.size() && j - i < chunk_max_ && !crosses(all[j - 1].first, all[j].first));
+      r.count = uint32_t(j - i);
+      i = j;
+      out.push_back(r);
+    }
+    return out;
+  };
+
+  // Small frees (the common single-put commit) go into the meta page, which
+  // is written anyway: no freelist page to write. Once a round has to use
+  // the tree it keeps using it, and every round then shrinks the pool or
+  // grows freed_, so the loop ends (in practice after two or three rounds).
+  bool use_tree = false;
   uint32_t chunks_written = 0;
   size_t last_freed = SIZE_MAX, last_pool = SIZE_MAX;
   uint64_t written = 0;
   std::vector<uint64_t> value;
   for (int round = 0;; round++) {
-    // Every round shrinks the pool or grows freed_ (or ends the loop), so
-    // this bound is never reached unless the tree is damaged.
     if (round > 100000) throw Error(ErrorCode::corrupted, "freelist save did not converge");
-    // Sorted by birth, and a chunk never spans a birth boundary (the synced
-    // commit or a reader's snapshot), so each chunk's minimum birth does not
-    // hold back pages that the reuse rule would allow.
-    std::vector<std::pair<uint64_t, uint64_t>> all = freed_;
-    for (uint64_t p : pool_) all.push_back({kFreeForAll, p});
-    std::sort(all.begin(), all.end());
-    auto crosses = [&](uint64_t a, uint64_t b) {  // some boundary x: a <= x < b
-      if (a <= synced_ && synced_ < b) return true;
-      auto it = std::lower_bound(readers_.begin(), readers_.end(), a);
-      return it != readers_.end() && *it < b;
-    };
-    uint32_t chunk = 0;
-    for (size_t i = 0; i < all.size(); chunk++) {
-      value.assign(1, all[i].first);
-      size_t j = i;
-      do {
-        value.push_back(all[j++].second);
-      } while (j < all.size() && j - i < chunk_max_ && !crosses(all[j - 1].first, all[j].first));
-      i = j;
-      tree.put(freelist_key(txnid, chunk),
+    std::vector<InlineRecord> own = own_records();
+    written = own_pages.size();
+    if (!use_tree) {
+      std::vector<InlineRecord> both = keep;
+      both.insert(both.end(), own.begin(), own.end());
+      std::vector<uint64_t> words = encode_inline_free(both);
+      if (words.size() <= inline_cap_) {
+        *inline_out = std::move(words);
+        break;  // no tree writes this round: nothing can have moved
+      }
+      use_tree = true;
+    }
+    for (auto& r : own) {
+      value.assign(1, r.birth);
+      value.insert(value.end(), r.pages, r.pages + r.count);
+      tree.put(freelist_key(txnid, r.chunk),
                {reinterpret_cast<const char*>(value.data()), value.size() * 8}, false, false);
     }
-    for (uint32_t c = chunk; c < chunks_written; c++) tree.del(freelist_key(txnid, c));
-    chunks_written = chunk;
-    written = all.size();
-    if (freed_.size() == last_freed && pool_.size() == last_pool) break;
+    for (uint32_t c = uint32_t(own.size()); c < chunks_written; c++)
+      tree.del(freelist_key(txnid, c));
+    chunks_written = uint32_t(own.size());
+    if (freed_.size() == last_freed && pool_.size() == last_pool) {
+      *inline_out = encode_inline_free(keep);
+      break;
+    }
     last_freed = freed_.size();
     last_pool = pool_.size();
   }
   saving_ = false;
   return free_pages - consumed_pages_ + written;
+}
+
+std::vector<InlineRecord> decode_inline_free(const std::vector<uint64_t>& words) {
+  std::vector<InlineRecord> out;
+  size_t i = 0;
+  while (i < words.size()) {
+    if (words.size() - i < 3) btree::throw_corrupted(0, "truncated inline freelist");
+    InlineRecord r;
+    r.txnid = words[i];
+    r.chunk = uint32_t(words[i + 1] >> 32);
+    uint64_t n = words[i + 1] & 0xffffffffu;
+    r.birth = words[i + 2];
+    i += 3;
+    if (n == 0 || n > words.size() - i) btree::throw_corrupted(0, "malformed inline freelist");
+    r.pages = words.data() + i;
+    r.count = uint32_t(n);
+    i += n;
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<uint64_t> encode_inline_free(const std::vector<InlineRecord>& records) {
+  std::vector<uint64_t> w;
+  for (auto& r : records) {
+    w.push_back(r.txnid);
+    w.push_back(uint64_t(r.chunk) << 32 | r.count);
+    w.push_back(r.birth);
+    w.insert(w.end(), r.pages, r.pages + r.count);
+  }
+  return w;
 }
 
 }  // namespace alder::txn

@@ -19,8 +19,14 @@
 // Pages that are free for everyone (allocated and released by the same txn,
 // or taken from the pool and not used) are recorded with B = ~0.
 //
+// The newest small records live in the meta page instead ("inline"): a
+// commit that frees a few pages (the common single-put commit) then writes
+// no freelist page at all, only the meta page it writes anyway. They are
+// used first, and stay inline until used.
+//
 // During a txn: allocate() takes the lowest page from the pool, loading
-// reusable records in key order as needed, else extends the file. release()
+// reusable records (inline ones, then the tree's in key order) as needed,
+// else extends the file. release()
 // puts a page freed by this txn in freed_ with its birth, or, if this txn
 // allocated it, straight back in the pool. At commit, save() deletes the
 // records it loaded and writes freed_ plus the unused pool as this txn's
@@ -39,6 +45,7 @@
 
 #include "btree/pager.h"
 #include "page/page.h"
+#include "txn/meta.h"
 
 namespace alder::txn {
 
@@ -55,6 +62,23 @@ struct FreelistHint {
   std::vector<uint64_t> readers;
 };
 
+/// A freelist record kept in the meta page instead of the tree (the same
+/// content as a tree record under key (txnid, chunk)). In the meta page:
+/// words txnid, chunk << 32 | count, birth, then count page numbers.
+/// `pages` points into the words it was decoded from (or built in).
+struct InlineRecord {
+  uint64_t txnid = 0;
+  uint32_t chunk = 0;
+  uint64_t birth = 0;
+  const uint64_t* pages = nullptr;
+  uint32_t count = 0;
+  bool consumed = false;
+};
+/// Records pointing into words, which must outlive them. Throws corrupted
+/// on malformed words.
+std::vector<InlineRecord> decode_inline_free(const std::vector<uint64_t>& words);
+std::vector<uint64_t> encode_inline_free(const std::vector<InlineRecord>& records);
+
 class FreeSpace final : public btree::PageAllocator {
  public:
   /// pg: the txn's pager (its map_pages follows the high-water mark).
@@ -63,17 +87,20 @@ class FreeSpace final : public btree::PageAllocator {
   /// readers: snapshot ids of live readers, sorted.
   /// hint: carried from txn to txn (see FreelistHint), updated here.
   /// grow(pages): makes the file at least that many pages long.
+  /// inline_words: the snapshot meta's inline freelist.
   FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, std::function<void(uint64_t)> grow,
             uint64_t npages, uint64_t max_pages, uint64_t synced,
-            std::vector<uint64_t> readers, FreelistHint& hint);
+            std::vector<uint64_t> readers, FreelistHint& hint,
+            const std::vector<uint64_t>& inline_words);
   ~FreeSpace() override;
 
   uint64_t allocate(uint32_t n) override;
   void release(uint64_t pgno, uint32_t n, uint64_t birth) override;
 
-  /// Writes the freelist for commit `txnid` (see above). free_pages: the
-  /// snapshot's count of free pages; returns the new count.
-  uint64_t save(uint64_t txnid, uint64_t free_pages);
+  /// Writes the freelist for commit `txnid` (see above): into the tree,
+  /// and the records small enough for the meta page into *inline_out.
+  /// free_pages: the snapshot's count of free pages; returns the new count.
+  uint64_t save(uint64_t txnid, uint64_t free_pages, std::vector<uint64_t>* inline_out);
   uint64_t npages() const { return npages_; }
   /// Pages this txn freed that the synced commit still references (they
   /// stay unusable until the next sync).
@@ -93,6 +120,9 @@ class FreeSpace final : public btree::PageAllocator {
   uint64_t synced_;
   std::vector<uint64_t> readers_;
   size_t chunk_max_;
+  size_t inline_cap_;  // words of inline freelist a meta page holds
+  std::vector<uint64_t> inline_words_;  // the snapshot meta's inline freelist
+  std::vector<InlineRecord> inline_;    // records pointing into it
   std::vector<uint64_t> pool_;  // reusable now; sorted descending when !pool_dirty_
   bool pool_dirty_ = false;
   std::vector<std::pair<uint64_t, uint64_t>> freed_;  // (birth, pgno)

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "page/page.h"
 
@@ -33,18 +34,32 @@ struct Meta {
   page::TreeRef catalog;  ///< named dbs: name -> TreeRef
   page::TreeRef free;     ///< freelist: (txnid, chunk) -> page numbers
   uint64_t free_pages = 0;
-  uint64_t reserved[3] = {};
+  /// 64-bit words of inline freelist records after this record (freelist.h).
+  uint32_t inline_free_words = 0;
+  uint32_t reserved32 = 0;
+  uint64_t reserved[2] = {};
+  /// xxHash3 of the page's first 272 + 8 * inline_free_words bytes, taken
+  /// with this field zero.
   uint64_t checksum = 0;
 };
 static_assert(sizeof(Meta) == 272);
 
-/// Writes m (with its checksum) into a zeroed page-sized buffer.
-void encode_meta(Meta m, uint8_t* page, uint32_t page_size);
+/// Room for inline freelist words in a meta page.
+inline size_t inline_free_capacity(uint32_t page_size) {
+  return (page_size - sizeof(Meta)) / 8;
+}
+
+/// Writes m, then the inline freelist words, into a page-sized buffer (the
+/// rest zeroed), with the checksum. inline_free must fit the capacity.
+void encode_meta(Meta m, const std::vector<uint64_t>& inline_free, uint8_t* page,
+                 uint32_t page_size);
 
 /// Why a meta slot was rejected.
 enum class MetaProblem { none, foreign, version, checksum, page_size };
 
-/// Reads a meta from n bytes; problem says why it is unusable.
-Meta decode_meta(const uint8_t* data, size_t n, MetaProblem* problem);
+/// Reads a meta (and, if asked, its inline freelist words) from n bytes;
+/// problem says why it is unusable.
+Meta decode_meta(const uint8_t* data, size_t n, MetaProblem* problem,
+                 std::vector<uint64_t>* inline_free = nullptr);
 
 }  // namespace alder::txn

@@ -29,7 +29,8 @@ Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
     pager_.wmap = env.wmap.writable_data();
     free_ = std::make_unique<FreeSpace>(
         pager_, meta_.free, [&env](uint64_t pages) { env.ensure_pages(pages); }, meta_.npages,
-        env.max_pages, env.synced_txnid, env.readers.snapshots(), env.freelist_hint);
+        env.max_pages, env.synced_txnid, env.readers.snapshots(), env.freelist_hint,
+        env.last_inline);
     pager_.alloc = free_.get();
   }
   env.live_txns.fetch_add(1);
@@ -219,11 +220,11 @@ void Txn::write_meta_and_sync() {
   }
   const int slot = 1 - env_.synced_slot;
   meta_.synced_base = env_.synced_txnid;
-  encode_meta(meta_, env_.wmap.writable_data() + uint64_t(slot) * env_.page_size,
+  encode_meta(meta_, inline_free_, env_.wmap.writable_data() + uint64_t(slot) * env_.page_size,
               env_.page_size);
   if (synced_commit) env_.sync_file(meta_.npages, false);
   else if (env_.map_async) env_.sync_file(meta_.npages, true);
-  env_.publish(meta_, slot);
+  env_.publish(meta_, std::move(inline_free_), slot);
   if (synced_commit) {
     env_.synced_txnid = meta_.txnid;
     env_.synced_slot = slot;
@@ -255,7 +256,7 @@ void Txn::commit() {
       catalog.put(name, {reinterpret_cast<const char*>(&s.ref), sizeof s.ref}, false, false);
     }
     btree::Tree(pager_, meta_.main).finalize();
-    meta_.free_pages = free_->save(id_, meta_.free_pages);
+    meta_.free_pages = free_->save(id_, meta_.free_pages, &inline_free_);
     btree::Tree(pager_, meta_.free).finalize();
     catalog.finalize();
     meta_.npages = free_->npages();

@@ -94,6 +94,7 @@ class Txn {
   std::deque<DbState> dbs_;  // index = Dbi - 1 (stable addresses)
   // Writer only.
   std::unique_ptr<FreeSpace> free_;
+  std::vector<uint64_t> inline_free_;  // the new meta's inline freelist
 };
 
 }  // namespace alder::txn
