@@ -219,9 +219,18 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages,
   };
 
   // Small frees (the common single-put commit) go into the meta page, which
-  // is written anyway: no freelist page to write. Once a round has to use
-  // the tree it keeps using it, and every round then shrinks the pool or
-  // grows freed_, so the loop ends (in practice after two or three rounds).
+  // is written anyway: no freelist page to write. When the meta page is
+  // full of older records (pages held back by a reader or by the last
+  // sync), those move to the tree once, making room again. Once a round has
+  // to put this txn's records in the tree it keeps doing so; every round
+  // then shrinks the pool or grows freed_, so the loop ends (in practice
+  // after two or three rounds).
+  auto put_record = [&](const InlineRecord& r, std::vector<uint64_t>& value) {
+    value.assign(1, r.birth);
+    value.insert(value.end(), r.pages, r.pages + r.count);
+    tree.put(freelist_key(r.txnid, r.chunk),
+             {reinterpret_cast<const char*>(value.data()), value.size() * 8}, false, false);
+  };
   bool use_tree = false;
   uint32_t chunks_written = 0;
   size_t last_freed = SIZE_MAX, last_pool = SIZE_MAX;
@@ -239,14 +248,14 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages,
         *inline_out = std::move(words);
         break;  // no tree writes this round: nothing can have moved
       }
+      if (!keep.empty() && encode_inline_free(own).size() <= inline_cap_) {
+        for (auto& r : keep) put_record(r, value);  // allocates: own changes
+        keep.clear();
+        continue;
+      }
       use_tree = true;
     }
-    for (auto& r : own) {
-      value.assign(1, r.birth);
-      value.insert(value.end(), r.pages, r.pages + r.count);
-      tree.put(freelist_key(txnid, r.chunk),
-               {reinterpret_cast<const char*>(value.data()), value.size() * 8}, false, false);
-    }
+    for (auto& r : own) put_record(r, value);
     for (uint32_t c = uint32_t(own.size()); c < chunks_written; c++)
       tree.del(freelist_key(txnid, c));
     chunks_written = uint32_t(own.size());

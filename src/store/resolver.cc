@@ -1,0 +1,130 @@
+// Path resolution: rewrite a path prefix by prefix, replacing the first
+// prefix that is a link by its target and starting again.
+//
+// Implemented as a loop over a stack of pending segments (back = next) and a
+// `resolved` prefix that holds no link at any of its own prefixes. A link
+// found at resolved/segment resets `resolved` to the root and pushes the
+// target's segments in front of the pending ones. Each link hop counts;
+// past max_link_hops the path is a cycle. No recursion, bounded work.
+//
+// Cache: the full path and its parent are looked up (and recorded) in the
+// resolution cache; a link's target is looked up too, which turns chains
+// into one step once warm. One-segment paths that are not links skip the
+// cache entirely: their resolution is the single lookup they need anyway.
+#include <alder/alder.hpp>
+
+#include "path.h"
+#include "store_impl.h"
+
+namespace alder::store {
+
+std::optional<std::uint64_t> Ctx::cache_gen() {
+  if (!st.cache.enabled() || links_dirty) return std::nullopt;
+  if (!gen) gen = decode_gen(txn.get(st.meta, kLinkGenKey));
+  return gen;
+}
+
+namespace {
+
+// Bound on pending segments, far above anything max_link_hops allows for
+// real data, so even a corrupt file cannot make the stack grow without bound.
+constexpr std::size_t kMaxPendingSegments = 1 << 16;
+
+}  // namespace
+
+Resolution resolve(Ctx& c, std::string_view norm) {
+  Resolution r;
+  if (norm.empty()) return r;  // the root: a group with no entry
+
+  const bool single = norm.find('/') == std::string_view::npos;
+  if (single) {
+    r.at = c.entry(norm);
+    if (!r.at || r.at->kind != Kind::link) {
+      r.path.assign(norm);
+      return r;
+    }
+    r.at.reset();
+  }
+
+  const std::optional<std::uint64_t> gen = c.cache_gen();
+  if (gen) {
+    if (auto hit = c.st.cache.get(norm, *gen)) {
+      auto at = c.entry(*hit);
+      if (!at || at->kind != Kind::link) {  // always so for a cached answer
+        r.path = std::move(*hit);
+        r.at = at;
+        return r;
+      }
+    }
+  }
+
+  std::vector<std::string_view> pending;
+  std::string resolved;
+  bool parent_from_cache = false;
+  if (gen && !single) {
+    if (auto hit = c.st.cache.get(parent_of(norm), *gen)) {
+      resolved = std::move(*hit);
+      pending.push_back(name_of(norm));
+      parent_from_cache = true;
+    }
+  }
+  if (!parent_from_cache) split_reversed(norm, pending);
+
+  std::string parent_resolved;
+  bool have_parent = false;
+  std::uint32_t hops = 0;
+  std::optional<Decoded> last;
+  std::string cand;
+  while (!pending.empty()) {
+    // The bottom of the stack is the input's last segment until it is
+    // popped, so the first time one segment is left, `resolved` is the
+    // resolution of the input's parent.
+    if (pending.size() == 1 && !have_parent) {
+      parent_resolved = resolved;
+      have_parent = true;
+    }
+    std::string_view seg = pending.back();
+    pending.pop_back();
+    cand.clear();
+    cand.append(resolved);
+    if (!resolved.empty()) cand.push_back('/');
+    cand.append(seg);
+    std::optional<Decoded> e = c.entry(cand);
+    if (e && e->kind == Kind::link) {
+      if (++hops > c.st.options.max_link_hops) {
+        r.cycle = true;
+        return r;
+      }
+      std::string_view target = e->payload;  // views the txn: no write runs here
+      last.reset();
+      std::optional<std::string> hit;
+      if (gen) hit = c.st.cache.get(target, *gen);
+      if (hit) {
+        resolved = std::move(*hit);
+        if (pending.empty()) last = c.entry(resolved);
+      } else {
+        resolved.clear();
+        split_reversed(target, pending);
+        if (pending.size() > kMaxPendingSegments) {
+          r.cycle = true;
+          return r;
+        }
+      }
+      continue;
+    }
+    resolved.swap(cand);
+    last = e;
+  }
+
+  if (gen) {
+    c.st.cache.put(norm, resolved, *gen);
+    if (have_parent && !parent_from_cache && !single) {
+      c.st.cache.put(parent_of(norm), parent_resolved, *gen);
+    }
+  }
+  r.path = std::move(resolved);
+  r.at = last;
+  return r;
+}
+
+}  // namespace alder::store

@@ -1,0 +1,93 @@
+// Internal state of a PathStore and the per-transaction context every
+// operation runs in. Operations (resolver.cc, writer.cc, reader.cc,
+// match.cc) are free functions over a Ctx, so PathStore and Batch share them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <alder/alder.hpp>
+#include <alder/path_store.hpp>
+
+#include "layout.h"
+#include "resolve_cache.h"
+
+namespace alder::detail {
+
+struct PathStoreImpl {
+  PathStoreImpl(Env& e, const PathStoreOptions& o)
+      : env(&e), options(o), cache(o.resolve_cache_entries) {}
+  Env* env;
+  PathStoreOptions options;
+  std::size_t max_path = 0;
+  Dbi entries = 0, children = 0, links = 0, meta = 0;
+  store::ResolveCache cache;
+  /// Thread that has a Batch open on this store (default id: none).
+  std::atomic<std::thread::id> batch_owner{};
+};
+
+}  // namespace alder::detail
+
+namespace alder::store {
+
+/// One operation's view of the store: the store state plus the txn it runs
+/// in, and what the cache may do in that txn.
+struct Ctx {
+  Ctx(detail::PathStoreImpl& s, Txn& t) : st(s), txn(t) {}
+  detail::PathStoreImpl& st;
+  Txn& txn;
+  /// Link generation of this txn's snapshot, read lazily.
+  std::optional<std::uint64_t> gen;
+  /// This (write) txn has changed a link: its state is not any committed
+  /// generation's, so it must neither read nor fill the cache.
+  bool links_dirty = false;
+
+  /// The entry stored at a normalised path (no resolution).
+  std::optional<Decoded> entry(std::string_view path) {
+    return decode(txn.get(st.entries, path), path);
+  }
+  /// The generation the cache may be used with in this txn, or nullopt.
+  std::optional<std::uint64_t> cache_gen();
+};
+
+/// The outcome of resolving a path.
+struct Resolution {
+  bool cycle = false;        ///< too many link hops: treat as not found
+  std::string path;          ///< resolved path, normalised ("" = root)
+  std::optional<Decoded> at; ///< entry at path (never a link); views the txn
+};
+
+// resolver.cc
+/// Resolves a normalised path, following every prefix link and the last
+/// segment. Never writes; iterative; bounded by options.max_link_hops.
+Resolution resolve(Ctx& c, std::string_view norm);
+
+// path checks (writer.cc)
+/// Normalised form of a user path; throws key_too_large past max_path and
+/// invalid_argument for the root when allow_root is false.
+std::string checked_path(const detail::PathStoreImpl& st, std::string_view path, bool allow_root,
+                         const char* what);
+
+// writer.cc
+void op_write(Ctx& c, std::string_view norm, std::string_view value);
+void op_make_group(Ctx& c, std::string_view norm);
+void op_make_link(Ctx& c, std::string_view target, std::string_view norm);
+
+// reader.cc
+std::optional<std::string> op_read(Ctx& c, std::string_view norm);
+PathType op_type(Ctx& c, std::string_view norm);
+std::optional<std::string> op_resolve(Ctx& c, std::string_view norm);
+std::optional<std::vector<std::string>> op_list(Ctx& c, std::string_view norm);
+std::optional<ListPage> op_list_page(Ctx& c, std::string_view norm, std::string_view from,
+                                     std::size_t limit, Direction dir);
+
+// match.cc
+std::vector<std::string> op_match(Ctx& c,
+                                  const std::vector<std::pair<std::string, std::string>>& pairs);
+
+}  // namespace alder::store
