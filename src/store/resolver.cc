@@ -49,7 +49,8 @@ Resolution resolve(Ctx& c, std::string_view norm) {
   const std::optional<std::uint64_t> gen = c.cache_gen();
   if (gen) {
     if (auto hit = c.st.cache.get(norm, *gen)) {
-      auto at = c.entry(*hit);
+      std::optional<Decoded> at;
+      if (!hit->empty()) at = c.entry(*hit);
       if (!at || at->kind != Kind::link) {  // always so for a cached answer
         r.path = std::move(*hit);
         r.at = at;
@@ -101,7 +102,7 @@ Resolution resolve(Ctx& c, std::string_view norm) {
       if (gen) hit = c.st.cache.get(target, *gen);
       if (hit) {
         resolved = std::move(*hit);
-        if (pending.empty()) last = c.entry(resolved);
+        if (pending.empty() && !resolved.empty()) last = c.entry(resolved);
       } else {
         resolved.clear();
         split_reversed(target, pending);

@@ -249,8 +249,30 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages,
         break;  // no tree writes this round: nothing can have moved
       }
       if (!keep.empty() && encode_inline_free(own).size() <= inline_cap_) {
-        for (auto& r : keep) put_record(r, value);  // allocates: own changes
+        // Merged into as few records as the birth boundaries allow, under
+        // the newest of their txn ids (the reuse rule only gets stricter,
+        // and these pages are held back anyway), so that using them later
+        // takes one tree delete, not one per commit that freed them.
+        std::vector<std::pair<uint64_t, uint64_t>> held;
+        uint64_t newest = 0;
+        for (auto& r : keep) {
+          newest = std::max(newest, r.txnid);
+          for (uint32_t i = 0; i < r.count; i++) held.push_back({r.birth, r.pages[i]});
+        }
         keep.clear();
+        std::sort(held.begin(), held.end());
+        std::vector<uint64_t> held_pages(held.size());
+        uint32_t chunk = 0;
+        for (size_t i = 0; i < held.size(); chunk++) {
+          size_t j = i;
+          do {
+            held_pages[j] = held[j].second;
+            j++;
+          } while (j < held.size() && j - i < chunk_max_ && !crosses(held[j - 1].first, held[j].first));
+          put_record({newest, chunk, held[i].first, held_pages.data() + i, uint32_t(j - i), false},
+                     value);  // allocates: own changes, hence the next round
+          i = j;
+        }
         continue;
       }
       use_tree = true;
