@@ -4,17 +4,6 @@ namespace alder::btree {
 
 using page::Node;
 
-const uint8_t* TreeCursor::node_page(uint64_t pgno, bool leaf) const {
-  const uint8_t* p = pg_->read(pgno);
-  const page::Header* h = page::header(p);
-  if (h->type != (leaf ? page::kLeaf : page::kBranch))
-    throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
-                              " page, found " + page::type_name(h->type));
-  if (h->type == page::kBranch && h->count == 0)
-    throw_corrupted(pgno, "empty branch page");
-  return p;
-}
-
 // A scan visits every cell of a leaf, and cells sit in the page in insertion
 // order, not key order: asking for all of the page's cache lines up front
 // turns one miss per cell into misses that overlap.
@@ -30,7 +19,7 @@ void TreeCursor::descend_edge(bool last) {
     Frame& f = stack_[depth_ - 1];
     page::ChildRef c = Node(f.page, pg_->page_size).child(f.idx);
     bool leaf = depth_ + 1 == ref_->depth;
-    const uint8_t* p = node_page(c.pgno, leaf);
+    const uint8_t* p = read_node(*pg_, c.pgno, leaf);
     if (leaf) prefetch_page(p, pg_->page_size);
     uint32_t n = page::header(p)->count;
     stack_[depth_++] = {p, c.pgno, last ? (n ? n - 1 : 0) : 0};
@@ -43,7 +32,7 @@ bool TreeCursor::edge(bool last) {
   if (!ref_->root) return false;
   if (ref_->depth > kMaxDepth || ref_->depth == 0)
     throw_corrupted(ref_->root, "bad tree depth");
-  const uint8_t* p = node_page(ref_->root, ref_->depth == 1);
+  const uint8_t* p = read_node(*pg_, ref_->root, ref_->depth == 1);
   uint32_t n = page::header(p)->count;
   stack_[depth_++] = {p, ref_->root, last ? (n ? n - 1 : 0) : 0};
   descend_edge(last);
@@ -120,13 +109,13 @@ bool TreeCursor::seek(std::string_view key) {
     throw_corrupted(ref_->root, "bad tree depth");
   uint64_t pgno = ref_->root;
   for (uint32_t d = 1; d < ref_->depth; d++) {
-    const uint8_t* p = node_page(pgno, false);
+    const uint8_t* p = read_node(*pg_, pgno, false);
     Node n(p, pg_->page_size);
     uint32_t i = n.child_index(key);
     stack_[depth_++] = {p, pgno, i};
     pgno = n.child(i).pgno;
   }
-  const uint8_t* p = node_page(pgno, true);
+  const uint8_t* p = read_node(*pg_, pgno, true);
   bool exact;
   uint32_t i = Node(p, pg_->page_size).lower_bound(key, &exact);
   stack_[depth_++] = {p, pgno, i};

@@ -39,7 +39,6 @@ class TreeCursor {
   bool edge(bool last);
   void descend_edge(bool last);
   bool load();  // sets key_ from the leaf frame; false if the leaf is empty
-  const uint8_t* node_page(uint64_t pgno, bool leaf) const;
 
   const Pager* pg_;
   const page::TreeRef* ref_;

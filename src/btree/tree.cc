@@ -21,7 +21,10 @@ static uint64_t run_pages(uint64_t vlen, uint32_t psize) {
 }
 
 std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
-  if (!leaf.is_overflow(i)) return leaf.inline_value(i);
+  if (!leaf.is_overflow(i)) {
+    if (!leaf.value_ok(i)) throw_corrupted(0, "value runs past its leaf page");
+    return leaf.inline_value(i);
+  }
   OverflowRef r = leaf.overflow_ref(i);
   const uint8_t* p = pg.read_run(r.pgno, run_pages(r.vlen, pg.page_size));
   if (page::header(p)->type != page::kOverflow)
@@ -29,12 +32,14 @@ std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
   return {reinterpret_cast<const char*>(p + kHeaderSize), size_t(r.vlen)};
 }
 
-static const uint8_t* checked_node(const Pager& pg, uint64_t pgno, bool leaf) {
+const uint8_t* read_node(const Pager& pg, uint64_t pgno, bool leaf) {
   const uint8_t* p = pg.read(pgno);
-  uint8_t t = page::header(p)->type;
-  if (t != (leaf ? page::kLeaf : page::kBranch))
+  const page::Header* h = page::header(p);
+  if (h->type != (leaf ? page::kLeaf : page::kBranch))
     throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
-                              " page, found " + page::type_name(t));
+                              " page, found " + page::type_name(h->type));
+  if (!leaf && h->count == 0) throw_corrupted(pgno, "empty branch page");
+  if (!Node(p, pg.page_size).bounds_ok()) throw_corrupted(pgno, "cell out of bounds");
   return p;
 }
 
@@ -43,10 +48,10 @@ std::optional<std::string_view> Tree::get(std::string_view key) const {
   if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
   uint64_t pgno = ref_.root;
   for (uint32_t d = 1; d < ref_.depth; d++) {
-    Node n(checked_node(pg_, pgno, false), pg_.page_size);
+    Node n(read_node(pg_, pgno, false), pg_.page_size);
     pgno = n.child(n.child_index(key)).pgno;
   }
-  Node leaf(checked_node(pg_, pgno, true), pg_.page_size);
+  Node leaf(read_node(pg_, pgno, true), pg_.page_size);
   bool exact;
   uint32_t i = leaf.lower_bound(key, &exact);
   if (!exact) return std::nullopt;

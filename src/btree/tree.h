@@ -31,7 +31,13 @@ namespace alder::btree {
 inline constexpr uint32_t kMaxDepth = 40;
 
 /// Value of an entry: zero copy view into an inline cell or an overflow run.
+/// Throws corrupted when it does not lie inside its page or run.
 std::string_view value_at(const Pager& pg, const page::Node& leaf, uint32_t i);
+
+/// A branch or leaf page reached while reading, checked enough that
+/// following it cannot leave the page: its type, and Node::bounds_ok().
+/// Throws corrupted otherwise.
+const uint8_t* read_node(const Pager& pg, uint64_t pgno, bool leaf);
 
 class Tree {
  public:

@@ -118,6 +118,21 @@ uint32_t Node::lower_bound(std::string_view key, bool* exact) const {
   return lo;
 }
 
+bool Node::bounds_ok() const {
+  const Header* h = header(p_);
+  const uint32_t n = h->count;
+  const uint64_t slots_end = uint64_t(slot_base(h->prefix_len)) + uint64_t(n) * sizeof(Slot);
+  if (slots_end > psize_) return false;
+  const bool leaf = h->type == kLeaf;
+  const Slot* sl = slots();
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t k = sl[i].klen & kSlotLenMask;
+    const uint32_t fixed = !leaf ? kChildRefSize : (sl[i].klen & kSlotOverflow) ? kOverflowRefSize : 2;
+    if (sl[i].off < slots_end || uint32_t(sl[i].off) + k + fixed > psize_) return false;
+  }
+  return true;
+}
+
 std::string Node::check() const {
   const Header* h = header(p_);
   if (h->type != kLeaf && h->type != kBranch) return "not a branch or leaf page";

@@ -128,11 +128,19 @@ class Node {
     const Slot& s = slot(i);
     return p_ + s.off + (s.klen & kSlotLenMask);
   }
+  /// The value of an inline cell (check value_ok() on untrusted pages).
   std::string_view inline_value(uint32_t i) const {
     const uint8_t* q = payload(i);
     uint16_t n;
     std::memcpy(&n, q, 2);
     return {reinterpret_cast<const char*>(q + 2), n};
+  }
+  /// Whether inline cell i's value lies inside the page.
+  bool value_ok(uint32_t i) const {
+    const uint8_t* q = payload(i);
+    uint16_t n;
+    std::memcpy(&n, q, 2);
+    return size_t(q + 2 + n - p_) <= psize_;
   }
   OverflowRef overflow_ref(uint32_t i) const {
     OverflowRef r;
@@ -162,6 +170,10 @@ class Node {
   /// Structural check of an untrusted page: counts, prefix, slot offsets and
   /// lengths, key order. Returns an empty string or what is wrong.
   std::string check() const;
+  /// The cheap part of check(), run on every page a read visits: the slot
+  /// array and each cell's key and fixed part lie inside the page (reads
+  /// only the slot array). Inline value lengths are checked on access.
+  bool bounds_ok() const;
 
  private:
   const uint8_t* p_;

@@ -33,8 +33,9 @@ PathType op_type(Ctx& c, std::string_view norm) {
   Resolution r = resolve(c, norm);
   if (r.cycle) return PathType::not_found;
   if (is_group(r)) return PathType::composite;
-  if (r.at) return PathType::simple;  // a value (never a link after resolution)
-  return has_children(c, r.path) ? PathType::composite : PathType::not_found;
+  // A value (never a link after resolution). A path with children but no
+  // entry (write does not create parent groups) is not a group.
+  return r.at ? PathType::simple : PathType::not_found;
 }
 
 std::optional<std::string> op_resolve(Ctx& c, std::string_view norm) {

@@ -1,0 +1,287 @@
+// PathStore and PathStore::Batch: open the store's dbs, then run each
+// operation in its own txn (or in the batch's write txn).
+#include <alder/path_store.hpp>
+
+#include <algorithm>
+
+#include "store_impl.h"
+
+namespace alder {
+
+using store::Ctx;
+using store::checked_path;
+
+namespace {
+
+detail::PathStoreImpl& live(const std::unique_ptr<detail::PathStoreImpl>& p) {
+  if (!p) throw Error(ErrorCode::invalid_argument, "path store: use of a moved-from PathStore");
+  return *p;
+}
+
+void check_version(Txn& txn, Dbi meta) {
+  std::optional<std::string_view> v = txn.get(meta, store::kVersionKey);
+  if (v && *v != store::kLayoutVersion) {
+    throw Error(ErrorCode::version_mismatch,
+                "path store: layout version " + std::string(*v) + " is not supported (this build: " +
+                    std::string(store::kLayoutVersion) + ")");
+  }
+}
+
+/// Refuses a write method from the thread holding this store's open batch
+/// (it would wait for itself forever in begin_write).
+void check_no_own_batch(const detail::PathStoreImpl& st) {
+  if (st.batch_owner.load() == std::this_thread::get_id()) {
+    throw Error(ErrorCode::busy,
+                "path store: this thread has an open Batch on this PathStore; write through it");
+  }
+}
+
+/// Runs f(ctx) in a fresh write txn and commits it.
+template <class F>
+void in_write(detail::PathStoreImpl& st, F&& f) {
+  check_no_own_batch(st);
+  Txn txn = st.env->begin_write();
+  Ctx c(st, txn);
+  f(c);
+  txn.commit();
+}
+
+/// Runs f(ctx) in a fresh read txn and returns its (owned) result.
+template <class F>
+auto in_read(detail::PathStoreImpl& st, F&& f) {
+  Txn txn = st.env->begin_read();
+  Ctx c(st, txn);
+  return f(c);
+}
+
+}  // namespace
+
+PathStore::PathStore(Env& env, const PathStoreOptions& options) {
+  if (options.max_link_hops < 1 || options.max_link_hops > 4096) {
+    throw Error(ErrorCode::invalid_argument, "path store: max_link_hops must be in [1, 4096]");
+  }
+  auto st = std::make_unique<detail::PathStoreImpl>(env, options);
+  st->max_path = (env.max_key_size() - 2) / 2;
+  bool ro = false;
+  {
+    Txn probe = env.begin_read();
+    std::vector<std::string> dbs = probe.list_dbs();
+    ro = std::find(dbs.begin(), dbs.end(), std::string(store::kMetaDb)) != dbs.end();
+  }
+  if (ro) {  // the store exists: open without a write txn (works read-only)
+    Txn txn = env.begin_read();
+    st->entries = txn.open_db(store::kEntriesDb);
+    st->children = txn.open_db(store::kChildrenDb);
+    st->links = txn.open_db(store::kLinksDb);
+    st->meta = txn.open_db(store::kMetaDb);
+    check_version(txn, st->meta);
+  } else {
+    Txn txn = env.begin_write();  // throws read_only for a read-only env
+    st->entries = txn.open_db(store::kEntriesDb, DbFlags::create);
+    st->children = txn.open_db(store::kChildrenDb, DbFlags::create);
+    st->links = txn.open_db(store::kLinksDb, DbFlags::create);
+    st->meta = txn.open_db(store::kMetaDb, DbFlags::create);
+    check_version(txn, st->meta);
+    txn.put(st->meta, store::kVersionKey, store::kLayoutVersion);
+    txn.commit();
+  }
+  impl_ = std::move(st);
+}
+
+PathStore::PathStore(PathStore&&) noexcept = default;
+PathStore& PathStore::operator=(PathStore&&) noexcept = default;
+PathStore::~PathStore() = default;
+
+std::size_t PathStore::max_path_size() const { return live(impl_).max_path; }
+
+void PathStore::write(const PathRef& path, std::string_view value) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), false, "write");
+  in_write(st, [&](Ctx& c) { store::op_write(c, p, value); });
+}
+
+void PathStore::make_group(const PathRef& path) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), false, "make_group");
+  in_write(st, [&](Ctx& c) { store::op_make_group(c, p); });
+}
+
+void PathStore::make_link(const PathRef& existing, const PathRef& new_path) {
+  auto& st = live(impl_);
+  std::string target = checked_path(st, existing.str(), false, "make_link target");
+  std::string p = checked_path(st, new_path.str(), false, "make_link");
+  in_write(st, [&](Ctx& c) { store::op_make_link(c, target, p); });
+}
+
+std::optional<std::string> PathStore::read(const PathRef& path) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), true, "read");
+  return in_read(st, [&](Ctx& c) { return store::op_read(c, p); });
+}
+
+std::vector<std::optional<std::string>> PathStore::read_many(
+    std::span<const std::string_view> paths) {
+  auto& st = live(impl_);
+  std::vector<std::string> norm;
+  norm.reserve(paths.size());
+  for (std::string_view p : paths) norm.push_back(checked_path(st, p, true, "read_many"));
+  return in_read(st, [&](Ctx& c) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(norm.size());
+    for (const std::string& p : norm) out.push_back(store::op_read(c, p));
+    return out;
+  });
+}
+
+std::vector<std::optional<std::string>> PathStore::read_many(const std::vector<std::string>& paths) {
+  std::vector<std::string_view> views(paths.begin(), paths.end());
+  return read_many(std::span<const std::string_view>(views));
+}
+
+PathType PathStore::type(const PathRef& path) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), true, "type");
+  return in_read(st, [&](Ctx& c) { return store::op_type(c, p); });
+}
+
+std::optional<std::string> PathStore::resolve(const PathRef& path) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), true, "resolve");
+  return in_read(st, [&](Ctx& c) { return store::op_resolve(c, p); });
+}
+
+std::optional<std::vector<std::string>> PathStore::list(const PathRef& path) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), true, "list");
+  return in_read(st, [&](Ctx& c) { return store::op_list(c, p); });
+}
+
+std::optional<ListPage> PathStore::list(const PathRef& path, std::string_view from,
+                                        std::size_t limit, Direction direction) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), true, "list");
+  return in_read(st, [&](Ctx& c) { return store::op_list_page(c, p, from, limit, direction); });
+}
+
+std::vector<std::string> PathStore::match(
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  auto& st = live(impl_);
+  return in_read(st, [&](Ctx& c) { return store::op_match(c, pairs); });
+}
+
+ResolveCacheStats PathStore::cache_stats() const { return live(impl_).cache.stats(); }
+
+// ------------------------------------------------------------------ batches
+
+}  // namespace alder
+
+namespace alder::detail {
+
+struct PathBatchImpl {
+  PathBatchImpl(PathStoreImpl& s, Txn t) : st(s), txn(std::move(t)), ctx(s, txn) {}
+  ~PathBatchImpl() { release(); }
+  void release() noexcept {
+    if (owner_set) {
+      st.batch_owner.store(std::thread::id{});
+      owner_set = false;
+    }
+  }
+  PathStoreImpl& st;
+  Txn txn;
+  store::Ctx ctx;  // lives as long as the txn: keeps links_dirty for the batch
+  bool open = true;
+  bool owner_set = false;
+};
+
+}  // namespace alder::detail
+
+namespace alder {
+
+PathStore::Batch PathStore::begin_batch() {
+  auto& st = live(impl_);
+  check_no_own_batch(st);
+  Txn txn = st.env->begin_write();
+  auto b = std::make_unique<detail::PathBatchImpl>(st, std::move(txn));
+  st.batch_owner.store(std::this_thread::get_id());
+  b->owner_set = true;
+  return Batch(std::move(b));
+}
+
+void PathStore::commit_batch(Batch& b) { b.commit(); }
+
+PathStore::Batch::Batch(std::unique_ptr<detail::PathBatchImpl> impl) : impl_(std::move(impl)) {}
+PathStore::Batch::Batch(Batch&&) noexcept = default;
+PathStore::Batch& PathStore::Batch::operator=(Batch&& o) noexcept {
+  if (this != &o) {
+    abort();
+    impl_ = std::move(o.impl_);
+  }
+  return *this;
+}
+PathStore::Batch::~Batch() { abort(); }
+
+namespace {
+
+detail::PathBatchImpl& open_batch(const std::unique_ptr<detail::PathBatchImpl>& b) {
+  if (!b || !b->open) throw Error(ErrorCode::txn_finished, "path store: the batch is finished");
+  return *b;
+}
+
+}  // namespace
+
+void PathStore::Batch::write(const PathRef& path, std::string_view value) {
+  auto& b = open_batch(impl_);
+  std::string p = checked_path(b.st, path.str(), false, "write");
+  store::op_write(b.ctx, p, value);
+}
+
+void PathStore::Batch::make_group(const PathRef& path) {
+  auto& b = open_batch(impl_);
+  std::string p = checked_path(b.st, path.str(), false, "make_group");
+  store::op_make_group(b.ctx, p);
+}
+
+void PathStore::Batch::make_link(const PathRef& existing, const PathRef& new_path) {
+  auto& b = open_batch(impl_);
+  std::string target = checked_path(b.st, existing.str(), false, "make_link target");
+  std::string p = checked_path(b.st, new_path.str(), false, "make_link");
+  store::op_make_link(b.ctx, target, p);
+}
+
+std::optional<std::string> PathStore::Batch::read(const PathRef& path) {
+  auto& b = open_batch(impl_);
+  return store::op_read(b.ctx, checked_path(b.st, path.str(), true, "read"));
+}
+
+PathType PathStore::Batch::type(const PathRef& path) {
+  auto& b = open_batch(impl_);
+  return store::op_type(b.ctx, checked_path(b.st, path.str(), true, "type"));
+}
+
+std::optional<std::string> PathStore::Batch::resolve(const PathRef& path) {
+  auto& b = open_batch(impl_);
+  return store::op_resolve(b.ctx, checked_path(b.st, path.str(), true, "resolve"));
+}
+
+std::optional<std::vector<std::string>> PathStore::Batch::list(const PathRef& path) {
+  auto& b = open_batch(impl_);
+  return store::op_list(b.ctx, checked_path(b.st, path.str(), true, "list"));
+}
+
+void PathStore::Batch::commit() {
+  auto& b = open_batch(impl_);
+  b.open = false;
+  b.release();
+  b.txn.commit();  // on failure the engine aborts the txn
+}
+
+void PathStore::Batch::abort() noexcept {
+  if (!impl_ || !impl_->open) return;
+  impl_->open = false;
+  impl_->release();
+  impl_->txn.abort();
+}
+
+bool PathStore::Batch::open() const noexcept { return impl_ && impl_->open; }
+
+}  // namespace alder
