@@ -499,6 +499,18 @@ int main(int argc, char** argv) {
                                   with_commas(n) + ")");
     checks.add(ls.count == n, "LMDB  scan: " + with_commas(ls.count) + " entries (N = " +
                                   with_commas(n) + ")");
+    {
+      // Env::verify() on the loaded file: every checksum, key order, and
+      // that each page is used or free exactly once.
+      auto t0 = std::chrono::steady_clock::now();
+      const alder::VerifyResult v = a.env->verify();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      checks.add(v.ok(), "alder verify: " + (v.ok() ? std::string("ok") : v.error) + ", " +
+                             with_commas(v.pages_checked) + " pages checked, " +
+                             with_commas(v.entries) + " entries, " +
+                             std::to_string(int64_t(ms)) + " ms");
+    }
     a.close();
     l.close();
 
