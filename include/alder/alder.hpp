@@ -380,6 +380,7 @@ class Env {
 
  private:
   explicit Env(std::shared_ptr<detail::EnvImpl> impl);
+  std::unique_ptr<detail::TxnImpl> locked_write_txn();
   std::shared_ptr<detail::EnvImpl> impl_;
 };
 

@@ -64,28 +64,28 @@ static void check_can_write(detail::EnvImpl& e) {
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
 }
 
-Txn Env::begin_write() {
-  check_can_write(live(impl_));
-  impl_->state().lock_writer();
+// The write txn, once the caller holds the writer lock (released here if
+// the txn cannot be made).
+std::unique_ptr<detail::TxnImpl> Env::locked_write_txn() {
   try {
     impl_->check_open();
-    return Txn(std::make_unique<detail::TxnImpl>(impl_, true));
+    return std::make_unique<detail::TxnImpl>(impl_, true);
   } catch (...) {
     impl_->state().unlock_writer();
     throw;
   }
 }
 
+Txn Env::begin_write() {
+  check_can_write(live(impl_));
+  impl_->state().lock_writer();
+  return Txn(locked_write_txn());
+}
+
 std::optional<Txn> Env::try_begin_write() {
   check_can_write(live(impl_));
   if (!impl_->state().try_lock_writer()) return std::nullopt;
-  try {
-    impl_->check_open();
-    return Txn(std::make_unique<detail::TxnImpl>(impl_, true));
-  } catch (...) {
-    impl_->state().unlock_writer();
-    throw;
-  }
+  return Txn(locked_write_txn());
 }
 
 void Env::sync() {

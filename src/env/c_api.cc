@@ -36,6 +36,13 @@ std::string_view view(const alder_val* v) {
   return {static_cast<const char*>(v->data), v->size};
 }
 
+alder::PutFlags put_flags(unsigned flags) {
+  alder::PutFlags f = alder::PutFlags::none;
+  if (flags & ALDER_NOOVERWRITE) f = f | alder::PutFlags::no_overwrite;
+  if (flags & ALDER_APPEND) f = f | alder::PutFlags::append;
+  return f;
+}
+
 void set(alder_val* out, std::string_view s) {
   if (!out) return;
   out->size = s.size();
@@ -204,10 +211,8 @@ int alder_put(alder_txn* txn, alder_dbi dbi, const alder_val* key, const alder_v
               unsigned flags) {
   return guard([&] {
     if (!txn) return ALDER_INVALID;
-    alder::PutFlags f = alder::PutFlags::none;
-    if (flags & ALDER_NOOVERWRITE) f = f | alder::PutFlags::no_overwrite;
-    if (flags & ALDER_APPEND) f = f | alder::PutFlags::append;
-    return txn->txn.put(dbi, view(key), view(val), f) ? ALDER_SUCCESS : ALDER_KEYEXIST;
+    return txn->txn.put(dbi, view(key), view(val), put_flags(flags)) ? ALDER_SUCCESS
+                                                                     : ALDER_KEYEXIST;
   });
 }
 
@@ -255,10 +260,8 @@ int alder_cursor_put(alder_cursor* cursor, const alder_val* key, const alder_val
                      unsigned flags) {
   return guard([&] {
     if (!cursor) return ALDER_INVALID;
-    alder::PutFlags f = alder::PutFlags::none;
-    if (flags & ALDER_NOOVERWRITE) f = f | alder::PutFlags::no_overwrite;
-    if (flags & ALDER_APPEND) f = f | alder::PutFlags::append;
-    return cursor->cursor.put(view(key), view(val), f) ? ALDER_SUCCESS : ALDER_KEYEXIST;
+    return cursor->cursor.put(view(key), view(val), put_flags(flags)) ? ALDER_SUCCESS
+                                                                      : ALDER_KEYEXIST;
   });
 }
 
