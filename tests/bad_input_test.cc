@@ -478,6 +478,7 @@ TEST_F(BadFile, TruncatedToHalf) {
   ASSERT_GT(used, 8u * 4096);
   ASSERT_EQ(::truncate(dir_.file().c_str(), static_cast<off_t>(used / 2)), 0);
   const std::string path = dir_.file();
+  const std::string before = alder_test::read_file_bytes(path);
   // In a child process: a SIGBUS from reading past the end of the file must
   // fail this test, not kill the test binary.
   std::string problems = alder_test::run_in_child([&](const auto& report) {
@@ -495,6 +496,9 @@ TEST_F(BadFile, TruncatedToHalf) {
     }
   });
   EXPECT_EQ(problems, "");
+  const std::string after = alder_test::read_file_bytes(path);
+  EXPECT_TRUE(after == before) << "a failed open changed the damaged file: " << before.size()
+                               << " bytes before, " << after.size() << " after";
 }
 
 TEST_F(BadFile, MissingFileWithoutCreate) {
@@ -568,8 +572,11 @@ TEST_F(BadFile, BothMetaPagesDamaged) {
     for (auto& c : b) c = static_cast<char>(~c);
     alder_test::patch_file(dir_.file(), off + 40, b);
   }
+  const std::string before = alder_test::read_file_bytes(dir_.file());
   EXPECT_TRUE(alder_test::ThrowsAlderOneOf({ErrorCode::corrupted, ErrorCode::not_alder_file},
                                            [&] { Env::open(dir_.file()); }));
+  EXPECT_TRUE(alder_test::read_file_bytes(dir_.file()) == before)
+      << "a failed open changed the damaged file";
 }
 
 TEST_F(BadFile, OneMetaPageDamagedFallsBackToTheOther) {

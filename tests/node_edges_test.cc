@@ -643,6 +643,38 @@ TEST_P(NodeEdges, RangeAndPrefixBoundaries) {
   EXPECT_EQ(collect(r.range(0, "aa", "ab\x01")), (V{"ab"}));
 }
 
+// hi = "" (present but empty): Txn::range says lo <= key < hi (so nothing),
+// the Range class comment says an empty hi means "to the end". Whichever is
+// meant, both directions must give the same entries and must not throw.
+TEST_P(NodeEdges, RangeWithEmptyUpperBoundAgreesInBothDirections) {
+  Env env = open();
+  {
+    Txn w = env.begin_write();
+    for (int i = 0; i < 50; ++i) w.put(alder_test::num_key(i), "v");
+    w.commit();
+  }
+  Txn r = env.begin_read();
+  auto collect = [&](Direction d) {
+    std::vector<std::string> out;
+    for (auto e : r.range(alder::kMainDbi, "", std::string_view(""), d)) out.emplace_back(e.key);
+    return out;
+  };
+  std::vector<std::string> fwd, rev;
+  try {
+    fwd = collect(Direction::forward);
+  } catch (const alder::Error& e) {
+    ADD_FAILURE() << "forward range with hi=\"\" threw " << alder::error_name(e.code());
+  }
+  try {
+    rev = collect(Direction::reverse);
+  } catch (const alder::Error& e) {
+    ADD_FAILURE() << "reverse range with hi=\"\" threw " << alder::error_name(e.code());
+  }
+  std::reverse(rev.begin(), rev.end());
+  EXPECT_EQ(fwd, rev);
+  EXPECT_TRUE(fwd.empty() || fwd.size() == 50u) << "neither empty nor everything";
+}
+
 TEST_P(NodeEdges, GetManyAnswersInOrder) {
   Env env = open();
   {

@@ -42,6 +42,7 @@ extern "C" {
 #define ALDER_BAD_DBI (-20)
 #define ALDER_APPEND_ORDER (-21)
 #define ALDER_ENV_FAILED (-22)
+#define ALDER_BAD_TXN (-23)
 #define ALDER_NOMEM (-100)
 
 /* alder_txn_begin flags */

@@ -56,6 +56,7 @@ enum class ErrorCode : int {
   bad_dbi = 20,          ///< Dbi not opened in this env
   append_order = 21,     ///< put(append) with a key not above the last key
   env_failed = 22,       ///< an earlier fsync/meta write failed: reopen
+  bad_txn = 23,          ///< a write of this txn failed midway: abort it
 };
 
 /// Human-readable name of a code, e.g. "key too large". Never null.
@@ -209,8 +210,10 @@ class Cursor {
   bool last();                      ///< largest key
   bool next();                      ///< following key; false at the end
   bool prev();                      ///< preceding key; false at the start
-  bool seek(std::string_view key);  ///< first key >= key (MDB_SET_RANGE)
-  bool find(std::string_view key);  ///< exactly key (MDB_SET_KEY)
+  /// First key >= key (MDB_SET_RANGE); "" means the first key.
+  bool seek(std::string_view key);
+  /// Exactly key (MDB_SET_KEY); "" is never found.
+  bool find(std::string_view key);
   bool valid() const;               ///< positioned on an entry
   std::string_view key() const;     ///< requires valid()
   std::string_view value() const;   ///< requires valid()
@@ -231,8 +234,9 @@ class Cursor {
   std::unique_ptr<detail::CursorImpl> impl_;
 };
 
-/// A C++ range over [lo, hi) of one db, for range-for loops. An empty hi
-/// means "to the end". Built by Txn::range / Txn::prefix.
+/// A C++ range over [lo, hi) of one db, for range-for loops; hi = nullopt
+/// means "to the end" (an empty hi selects nothing: no key is below "").
+/// Built by Txn::range / Txn::prefix. Valid while its txn is.
 class Range {
  public:
   class iterator {
@@ -269,6 +273,13 @@ class Range {
 /// abort() every call but the destructor throws txn_finished. Views returned
 /// by get() live until the txn ends; in a write txn, only until its next
 /// write (pages are updated in place while dirty).
+///
+/// A write rejected up front (empty_key, key_too_large, value_too_large,
+/// read_only, unknown_db, bad_dbi, append_order) changes nothing and the txn
+/// goes on. A write that fails midway (map_full, no_space, io_error,
+/// corrupted) may have left the txn's tree half changed: every later call
+/// but abort() then throws bad_txn, and commit() aborts. Either way the
+/// database stays as it was before the txn (LMDB's MDB_BAD_TXN).
 class Txn {
  public:
   Txn(Txn&&) noexcept;

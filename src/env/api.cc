@@ -32,6 +32,7 @@ const char* error_name(ErrorCode code) noexcept {
     case ErrorCode::bad_dbi: return "bad dbi";
     case ErrorCode::append_order: return "append out of order";
     case ErrorCode::env_failed: return "env failed; reopen it";
+    case ErrorCode::bad_txn: return "transaction failed midway; abort it";
   }
   return "unknown error";
 }
@@ -252,12 +253,17 @@ bool Cursor::prev() {
 bool Cursor::seek(std::string_view key) {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  if (key.empty()) return c.cur.first();  // every key is >= ""
   c.txn->check_key(key);
   return c.cur.seek(key);
 }
 bool Cursor::find(std::string_view key) {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  if (key.empty()) {  // no key is empty
+    c.cur.invalidate();
+    return false;
+  }
   c.txn->check_key(key);
   return c.cur.find(key);
 }
@@ -318,7 +324,9 @@ bool Range::in_range() const {
 Range::iterator Range::begin() {
   bool ok;
   if (dir_ == Direction::forward) {
-    ok = lo_.empty() ? cursor_.first() : cursor_.seek(lo_);
+    ok = cursor_.seek(lo_);
+  } else if (hi_ && hi_->empty()) {
+    ok = false;  // no key is below ""
   } else if (hi_) {
     ok = cursor_.seek(*hi_) ? cursor_.prev() : cursor_.last();
   } else {

@@ -55,7 +55,7 @@ extern "C" {
 
 const char* alder_strerror(int rc) {
   if (rc == ALDER_NOMEM) return "out of memory";
-  if (rc > 0 || rc < -static_cast<int>(alder::ErrorCode::env_failed)) return "unknown error code";
+  if (rc > 0 || rc < -static_cast<int>(alder::ErrorCode::bad_txn)) return "unknown error code";
   return alder::error_name(static_cast<alder::ErrorCode>(-rc));
 }
 

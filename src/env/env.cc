@@ -102,6 +102,9 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   auto impl = std::shared_ptr<EnvImpl>(new EnvImpl());
   impl->st_ = std::make_unique<txn::EnvState>(ps);
   txn::EnvState& s = *impl->st_;
+  // Not open until recovery succeeds: a failed open must not sync, copy a
+  // meta or truncate anything on its way out (see close()).
+  s.closed.store(true);
   s.path = path;
   s.file = std::move(probe);
   s.durability = o.durability;
@@ -150,6 +153,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   // durable, so the recovered state is the synced one.
   if (!o.read_only) s.file.datasync();
   s.publish(s.last, s.last_inline, s.last_slot);
+  s.closed.store(false);
   return impl;
 }
 
@@ -157,6 +161,12 @@ EnvImpl::~EnvImpl() {
   try {
     close();
   } catch (...) {
+  }
+  // A failed open, or a close that threw: release the mappings and the file.
+  if (st_) {
+    st_->map.unmap();
+    st_->wmap.unmap();
+    st_->file.close();
   }
 }
 

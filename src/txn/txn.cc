@@ -40,6 +40,8 @@ Txn::~Txn() { abort(); }
 
 void Txn::check_usable() const {
   if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (broken_)
+    throw Error(ErrorCode::bad_txn, "an earlier write of this transaction failed midway; abort it");
   if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
 }
 
@@ -121,9 +123,12 @@ Dbi Txn::open_db(std::string_view name, bool create) {
   } else {
     s.ref = page::TreeRef{};
     s.dirty = true;
-    btree::Tree(pager_, meta_.catalog)
-        .put(name, {reinterpret_cast<const char*>(&s.ref), sizeof s.ref}, false, false);
     gen_++;
+    guarded([&] {
+      return btree::Tree(pager_, meta_.catalog)
+                 .put(name, {reinterpret_cast<const char*>(&s.ref), sizeof s.ref}, false, false) !=
+             btree::Tree::Put::kept;
+    });
   }
   return dbi;
 }
@@ -141,8 +146,11 @@ void Txn::drop_db(Dbi dbi, bool delete_db) {
   if (dbi == kMainDbi && delete_db)
     throw Error(ErrorCode::invalid_argument, "the main db cannot be deleted, only cleared");
   page::TreeRef* r = tree_ref(dbi);
-  btree::Tree(pager_, *r).clear();
   gen_++;
+  guarded([&] {
+    btree::Tree(pager_, *r).clear();
+    return true;
+  });
   if (dbi == kMainDbi) return;
   DbState& s = dbs_[dbi - 1];
   if (delete_db) {
@@ -151,7 +159,7 @@ void Txn::drop_db(Dbi dbi, bool delete_db) {
       std::lock_guard lk(env_.dbi_mu);
       name = env_.dbi_names[dbi];
     }
-    btree::Tree(pager_, meta_.catalog).del(name);
+    guarded([&] { return btree::Tree(pager_, meta_.catalog).del(name); });
     s.exists = false;
     s.dirty = false;
   } else {
@@ -188,8 +196,10 @@ bool Txn::put(Dbi dbi, std::string_view key, std::string_view value, bool no_ove
   page::TreeRef* r = tree_ref(dbi);
   if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
   gen_++;
-  return btree::Tree(pager_, *r).put(key, value, no_overwrite, append) !=
-         btree::Tree::Put::kept;
+  return guarded([&] {
+    return btree::Tree(pager_, *r).put(key, value, no_overwrite, append) !=
+           btree::Tree::Put::kept;
+  });
 }
 
 bool Txn::del(Dbi dbi, std::string_view key) {
@@ -198,7 +208,7 @@ bool Txn::del(Dbi dbi, std::string_view key) {
   page::TreeRef* r = tree_ref(dbi);
   if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
   gen_++;
-  return btree::Tree(pager_, *r).del(key);
+  return guarded([&] { return btree::Tree(pager_, *r).del(key); });
 }
 
 void Txn::write_meta_and_sync() {
@@ -233,6 +243,10 @@ void Txn::write_meta_and_sync() {
 }
 
 void Txn::commit() {
+  if (broken_ && !finished_) {
+    abort();
+    throw Error(ErrorCode::bad_txn, "a write of this transaction failed midway; it was aborted");
+  }
   check_usable();
   if (!write_ || gen_ == 0) {
     finish();
@@ -283,6 +297,7 @@ void Txn::finish() noexcept {
   if (finished_) return;
   finished_ = true;
   if (write_) {
+    free_.reset();  // writes the env's freelist hint: still under the writer lock
     env_.unlock_writer();
   } else {
     env_.readers.release(reader_slot_);

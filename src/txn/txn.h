@@ -82,10 +82,25 @@ class Txn {
   std::optional<page::TreeRef> catalog_lookup(std::string_view name);
   void write_meta_and_sync();
   void finish() noexcept;
+  /// Runs a tree write; if it throws anything but append_order (which is
+  /// raised before any change), the txn is broken (bad_txn).
+  template <class F>
+  bool guarded(F&& f) {
+    try {
+      return f();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::append_order) broken_ = true;
+      throw;
+    } catch (...) {
+      broken_ = true;
+      throw;
+    }
+  }
 
   EnvState& env_;
   bool write_;
   bool finished_ = false;
+  bool broken_ = false;  // a write failed midway: only abort is left
   uint64_t id_;
   uint64_t gen_ = 0;
   Meta meta_;
