@@ -62,13 +62,13 @@ PathStore::PathStore(Env& env, const PathStoreOptions& options) {
   }
   auto st = std::make_unique<detail::PathStoreImpl>(env, options);
   st->max_path = (env.max_key_size() - 2) / 2;
-  bool ro = false;
+  bool exists = false;
   {
     Txn probe = env.begin_read();
     std::vector<std::string> dbs = probe.list_dbs();
-    ro = std::find(dbs.begin(), dbs.end(), std::string(store::kMetaDb)) != dbs.end();
+    exists = std::find(dbs.begin(), dbs.end(), std::string(store::kMetaDb)) != dbs.end();
   }
-  if (ro) {  // the store exists: open without a write txn (works read-only)
+  if (exists) {  // the store exists: open without a write txn (works read-only)
     Txn txn = env.begin_read();
     st->entries = txn.open_db(store::kEntriesDb);
     st->children = txn.open_db(store::kChildrenDb);

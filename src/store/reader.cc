@@ -10,6 +10,7 @@ namespace alder::store {
 namespace {
 
 bool has_children(Ctx& c, std::string_view path) {
+  if (path.size() > c.st.max_path) return false;  // nothing is stored below
   std::string prefix = child_prefix(path);
   Cursor cur = c.txn.cursor(c.st.children);
   return cur.seek(prefix) && cur.key().starts_with(prefix);
@@ -46,7 +47,7 @@ std::optional<std::string> op_resolve(Ctx& c, std::string_view norm) {
 
 std::optional<std::vector<std::string>> op_list(Ctx& c, std::string_view norm) {
   Resolution r = resolve(c, norm);
-  if (r.cycle) return std::nullopt;
+  if (r.cycle || r.path.size() > c.st.max_path) return std::nullopt;  // nothing stored there
   std::string prefix = child_prefix(r.path);
   std::vector<std::string> names;
   Cursor cur = c.txn.cursor(c.st.children);
@@ -66,7 +67,7 @@ std::optional<ListPage> op_list_page(Ctx& c, std::string_view norm, std::string_
     throw Error(ErrorCode::invalid_argument, "path store: list: 'from' must be one name");
   }
   Resolution r = resolve(c, norm);
-  if (r.cycle) return std::nullopt;
+  if (r.cycle || r.path.size() > c.st.max_path) return std::nullopt;
   const std::string prefix = child_prefix(r.path);
   Cursor cur = c.txn.cursor(c.st.children);
   bool ok;

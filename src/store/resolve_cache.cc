@@ -14,7 +14,7 @@ bool ResolveCache::adopt(std::uint64_t gen) {
   return true;
 }
 
-std::optional<std::string> ResolveCache::get(std::string_view path, std::uint64_t gen) {
+std::optional<CachedResolution> ResolveCache::get(std::string_view path, std::uint64_t gen) {
   if (!enabled()) return std::nullopt;
   std::lock_guard<std::mutex> lock(mu_);
   if (!adopt(gen)) {
@@ -31,13 +31,14 @@ std::optional<std::string> ResolveCache::get(std::string_view path, std::uint64_
   return it->second->second;
 }
 
-void ResolveCache::put(std::string_view path, std::string_view resolved, std::uint64_t gen) {
+void ResolveCache::put(std::string_view path, std::string_view resolved, std::uint32_t hops,
+                       std::uint64_t gen) {
   if (!enabled()) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (!adopt(gen)) return;
   auto it = index_.find(path);
   if (it != index_.end()) {
-    it->second->second.assign(resolved);
+    it->second->second = CachedResolution{std::string(resolved), hops};
     lru_.splice(lru_.begin(), lru_, it->second);
     return;
   }
@@ -45,7 +46,7 @@ void ResolveCache::put(std::string_view path, std::string_view resolved, std::ui
     index_.erase(std::string_view(lru_.back().first));
     lru_.pop_back();
   }
-  lru_.emplace_front(std::string(path), std::string(resolved));
+  lru_.emplace_front(std::string(path), CachedResolution{std::string(resolved), hops});
   index_.emplace(std::string_view(lru_.front().first), lru_.begin());
 }
 

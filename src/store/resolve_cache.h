@@ -21,16 +21,24 @@
 
 namespace alder::store {
 
+/// A cached resolution: the resolved path and the link hops it took (so a
+/// resolution that uses it counts the same hops as one that does not).
+struct CachedResolution {
+  std::string path;
+  std::uint32_t hops = 0;
+};
+
 class ResolveCache {
  public:
   explicit ResolveCache(std::size_t capacity) : capacity_(capacity) {}
 
   bool enabled() const noexcept { return capacity_ > 0; }
   /// The cached resolution of path under generation gen, if any.
-  std::optional<std::string> get(std::string_view path, std::uint64_t gen);
+  std::optional<CachedResolution> get(std::string_view path, std::uint64_t gen);
   /// Records path -> resolved for generation gen (ignored if the cache
   /// already holds a newer generation).
-  void put(std::string_view path, std::string_view resolved, std::uint64_t gen);
+  void put(std::string_view path, std::string_view resolved, std::uint32_t hops,
+           std::uint64_t gen);
   ResolveCacheStats stats() const;
 
  private:
@@ -38,7 +46,7 @@ class ResolveCache {
   /// the cache now holds gen. Caller holds mu_.
   bool adopt(std::uint64_t gen);
 
-  using Node = std::pair<std::string, std::string>;  // path, resolved
+  using Node = std::pair<std::string, CachedResolution>;  // path, resolution
   mutable std::mutex mu_;
   std::size_t capacity_;
   std::uint64_t gen_ = 0;

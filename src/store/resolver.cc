@@ -47,24 +47,30 @@ Resolution resolve(Ctx& c, std::string_view norm) {
   }
 
   const std::optional<std::uint64_t> gen = c.cache_gen();
+  const std::uint32_t max_hops = c.st.options.max_link_hops;
   if (gen) {
     if (auto hit = c.st.cache.get(norm, *gen)) {
       std::optional<Decoded> at;
-      if (!hit->empty()) at = c.entry(*hit);
+      if (!hit->path.empty()) at = c.entry(hit->path);
       if (!at || at->kind != Kind::link) {  // always so for a cached answer
-        r.path = std::move(*hit);
+        r.path = std::move(hit->path);
         r.at = at;
         return r;
       }
     }
   }
 
+  // Hop counts add up: the walk resolves a path's parent (and a link's
+  // target) completely before it looks further, so starting from a cached
+  // resolution plus its hops gives exactly the uncached count.
   std::vector<std::string_view> pending;
   std::string resolved;
+  std::uint32_t hops = 0;
   bool parent_from_cache = false;
   if (gen && !single) {
     if (auto hit = c.st.cache.get(parent_of(norm), *gen)) {
-      resolved = std::move(*hit);
+      resolved = std::move(hit->path);
+      hops = hit->hops;
       pending.push_back(name_of(norm));
       parent_from_cache = true;
     }
@@ -72,8 +78,8 @@ Resolution resolve(Ctx& c, std::string_view norm) {
   if (!parent_from_cache) split_reversed(norm, pending);
 
   std::string parent_resolved;
+  std::uint32_t parent_hops = 0;
   bool have_parent = false;
-  std::uint32_t hops = 0;
   std::optional<Decoded> last;
   std::string cand;
   while (!pending.empty()) {
@@ -82,6 +88,7 @@ Resolution resolve(Ctx& c, std::string_view norm) {
     // resolution of the input's parent.
     if (pending.size() == 1 && !have_parent) {
       parent_resolved = resolved;
+      parent_hops = hops;
       have_parent = true;
     }
     std::string_view seg = pending.back();
@@ -92,16 +99,21 @@ Resolution resolve(Ctx& c, std::string_view norm) {
     cand.append(seg);
     std::optional<Decoded> e = c.entry(cand);
     if (e && e->kind == Kind::link) {
-      if (++hops > c.st.options.max_link_hops) {
+      if (++hops > max_hops) {
         r.cycle = true;
         return r;
       }
       std::string_view target = e->payload;  // views the txn: no write runs here
       last.reset();
-      std::optional<std::string> hit;
+      std::optional<CachedResolution> hit;
       if (gen) hit = c.st.cache.get(target, *gen);
       if (hit) {
-        resolved = std::move(*hit);
+        hops += hit->hops;
+        if (hops > max_hops) {
+          r.cycle = true;
+          return r;
+        }
+        resolved = std::move(hit->path);
         if (pending.empty() && !resolved.empty()) last = c.entry(resolved);
       } else {
         resolved.clear();
@@ -118,9 +130,9 @@ Resolution resolve(Ctx& c, std::string_view norm) {
   }
 
   if (gen) {
-    c.st.cache.put(norm, resolved, *gen);
+    c.st.cache.put(norm, resolved, hops, *gen);
     if (have_parent && !parent_from_cache && !single) {
-      c.st.cache.put(parent_of(norm), parent_resolved, *gen);
+      c.st.cache.put(parent_of(norm), parent_resolved, parent_hops, *gen);
     }
   }
   r.path = std::move(resolved);

@@ -48,7 +48,11 @@ struct Ctx {
   bool links_dirty = false;
 
   /// The entry stored at a normalised path (no resolution).
+  /// A path longer than max_path has no entry (none is ever stored), and is
+  /// not handed to the engine, whose key limit it may exceed: resolution can
+  /// build such paths from long link targets.
   std::optional<Decoded> entry(std::string_view path) {
+    if (path.size() > st.max_path) return std::nullopt;
     return decode(txn.get(st.entries, path), path);
   }
   /// The generation the cache may be used with in this txn, or nullopt.

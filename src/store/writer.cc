@@ -31,15 +31,34 @@ void bump_link_gen(Ctx& c) {
   c.links_dirty = true;
 }
 
-/// Stores an entry at a literal (already resolved) path and keeps the
-/// indexes in step: a children key for a new entry, the link index for an
-/// old or new link, and the link generation when a link changes.
-void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload) {
+void check_resolved_size(const Ctx& c, std::string_view at) {
   if (at.size() > c.st.max_path) {
     throw Error(ErrorCode::key_too_large,
                 "path store: resolved path of " + std::to_string(at.size()) +
                     " bytes exceeds the limit of " + std::to_string(c.st.max_path));
   }
+}
+
+/// Records every name on the way to a new entry in the children index:
+/// (parent, name), then (grandparent, parent's name), ... up to the first
+/// pair already recorded (all above it are then recorded too). So list()
+/// shows a name when anything at all is stored below it.
+void register_names(Ctx& c, std::string_view at) {
+  for (;;) {
+    std::string_view parent = parent_of(at);
+    if (!c.txn.put(c.st.children, child_key(parent, name_of(at)), {}, PutFlags::no_overwrite)) {
+      return;
+    }
+    if (parent.empty()) return;
+    at = parent;
+  }
+}
+
+/// Stores an entry at a literal (already resolved) path and keeps the
+/// indexes in step: a children key for a new entry, the link index for an
+/// old or new link, and the link generation when a link changes.
+void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload) {
+  check_resolved_size(c, at);
   std::optional<Decoded> old = c.entry(at);
   bool existed = old.has_value();
   bool old_link = existed && old->kind == Kind::link;
@@ -53,7 +72,7 @@ void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload)
   std::string_view parent = parent_of(at);
   std::string_view name = name_of(at);
   c.txn.put(c.st.entries, at, encode(kind, payload));
-  if (!existed) c.txn.put(c.st.children, child_key(parent, name), {});
+  if (!existed) register_names(c, at);
   if (old_link) c.txn.del(c.st.links, link_index_key(name, old_target, parent));
   if (kind == Kind::link) c.txn.put(c.st.links, link_index_key(name, payload, parent), {});
   if (old_link || kind == Kind::link) bump_link_gen(c);
@@ -84,6 +103,8 @@ void op_make_group(Ctx& c, std::string_view norm) {
 
 void op_make_link(Ctx& c, std::string_view target, std::string_view norm) {
   std::string parent = resolved_parent(c, norm, "make_link");
+  std::string at = child_path(parent, name_of(norm));
+  check_resolved_size(c, at);  // before the groups: nothing written on error
   // Create the missing groups along the resolved parent. It holds no link at
   // any prefix (it is a resolution), so these puts change no resolution.
   std::string prefix;
@@ -94,7 +115,7 @@ void op_make_link(Ctx& c, std::string_view target, std::string_view norm) {
     prefix.append(s);
     if (!c.entry(prefix)) put_entry(c, prefix, Kind::group, {});
   }
-  put_entry(c, child_path(parent, name_of(norm)), Kind::link, target);
+  put_entry(c, at, Kind::link, target);
 }
 
 }  // namespace alder::store
