@@ -21,10 +21,7 @@ static uint64_t run_pages(uint64_t vlen, uint32_t psize) {
 }
 
 std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
-  if (!leaf.is_overflow(i)) {
-    if (!leaf.value_ok(i)) throw_corrupted(0, "value runs past its leaf page");
-    return leaf.inline_value(i);
-  }
+  if (!leaf.is_overflow(i)) return leaf.inline_value(i);
   OverflowRef r = leaf.overflow_ref(i);
   const uint8_t* p = pg.read_run(r.pgno, run_pages(r.vlen, pg.page_size));
   if (page::header(p)->type != page::kOverflow)
@@ -39,7 +36,7 @@ const uint8_t* read_node(const Pager& pg, uint64_t pgno, bool leaf) {
     throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
                               " page, found " + page::type_name(h->type));
   if (!leaf && h->count == 0) throw_corrupted(pgno, "empty branch page");
-  if (!Node(p, pg.page_size).bounds_ok()) throw_corrupted(pgno, "cell out of bounds");
+  if (!Node(p, pg.page_size).slots_fit()) throw_corrupted(pgno, "slot array out of bounds");
   return p;
 }
 

@@ -35,8 +35,8 @@ inline constexpr uint32_t kMaxDepth = 40;
 std::string_view value_at(const Pager& pg, const page::Node& leaf, uint32_t i);
 
 /// A branch or leaf page reached while reading, checked enough that
-/// following it cannot leave the page: its type, and Node::bounds_ok().
-/// Throws corrupted otherwise.
+/// following it cannot leave the page: its type and Node::slots_fit() (Node
+/// checks each cell as it is reached). Throws corrupted otherwise.
 const uint8_t* read_node(const Pager& pg, uint64_t pgno, bool leaf);
 
 class Tree {

@@ -1,5 +1,7 @@
 #include "page/node.h"
 
+#include "alder/alder.hpp"
+
 #include <xxhash.h>
 
 #include <algorithm>
@@ -61,9 +63,7 @@ uint32_t Node::cell_size(uint32_t i) const {
   uint32_t k = s.klen & kSlotLenMask;
   if (!is_leaf()) return k + kChildRefSize;
   if (s.klen & kSlotOverflow) return k + kOverflowRefSize;
-  uint16_t n;
-  std::memcpy(&n, p_ + s.off + k, 2);
-  return k + 2 + n;
+  return k + 2 + uint32_t(inline_value(i).size());
 }
 
 uint32_t Node::used_bytes() const {
@@ -103,8 +103,7 @@ uint32_t Node::lower_bound(std::string_view key, bool* exact) const {
     if (head != s.head) {
       c = head < s.head ? -1 : 1;
     } else {
-      c = compare(key, {reinterpret_cast<const char*>(p_ + s.off),
-                        size_t(s.klen & kSlotLenMask)});
+      c = compare(key, suffix(mid));
       if (c == 0) {
         *exact = true;
         return mid;
@@ -118,19 +117,9 @@ uint32_t Node::lower_bound(std::string_view key, bool* exact) const {
   return lo;
 }
 
-bool Node::bounds_ok() const {
-  const Header* h = header(p_);
-  const uint32_t n = h->count;
-  const uint64_t slots_end = uint64_t(slot_base(h->prefix_len)) + uint64_t(n) * sizeof(Slot);
-  if (slots_end > psize_) return false;
-  const bool leaf = h->type == kLeaf;
-  const Slot* sl = slots();
-  for (uint32_t i = 0; i < n; i++) {
-    const uint32_t k = sl[i].klen & kSlotLenMask;
-    const uint32_t fixed = !leaf ? kChildRefSize : (sl[i].klen & kSlotOverflow) ? kOverflowRefSize : 2;
-    if (sl[i].off < slots_end || uint32_t(sl[i].off) + k + fixed > psize_) return false;
-  }
-  return true;
+void throw_bad_cell(uint32_t slot) {
+  throw Error(ErrorCode::corrupted,
+              "damaged page: cell " + std::to_string(slot) + " runs past the end of its page");
 }
 
 std::string Node::check() const {

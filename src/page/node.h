@@ -94,8 +94,13 @@ CellSpec leaf_inline_cell(std::string_view key, std::string_view value);
 CellSpec leaf_overflow_cell(std::string_view key, const OverflowRef& ref);
 CellSpec branch_cell(std::string_view key, const ChildRef& ref);
 
-/// A read-only view of a branch or leaf page. Accessors assume the page was
-/// checked by check() or written by this process; check() bounds every offset.
+/// Throws alder::Error(corrupted): a cell runs past the end of its page.
+[[noreturn]] void throw_bad_cell(uint32_t slot);
+
+/// A read-only view of a branch or leaf page. Every accessor that reaches
+/// into a cell checks that the cell lies inside the page (one comparison),
+/// so a damaged page yields an error, never a read past it; slots_fit()
+/// checks the slot array. check() is the full structural check.
 class Node {
  public:
   Node(const uint8_t* p, uint32_t page_size) : p_(p), psize_(page_size) {}
@@ -114,7 +119,9 @@ class Node {
   const Slot& slot(uint32_t i) const { return slots()[i]; }
   std::string_view suffix(uint32_t i) const {
     const Slot& s = slot(i);
-    return {reinterpret_cast<const char*>(p_ + s.off), size_t(s.klen & kSlotLenMask)};
+    const uint32_t k = s.klen & kSlotLenMask;
+    if (uint32_t(s.off) + k > psize_) throw_bad_cell(i);
+    return {reinterpret_cast<const char*>(p_ + s.off), k};
   }
   /// The full key of slot i, written into out (prefix + suffix).
   void key(uint32_t i, std::string& out) const;
@@ -124,23 +131,20 @@ class Node {
     return k;
   }
   bool is_overflow(uint32_t i) const { return slot(i).klen & kSlotOverflow; }
+  /// The fixed part after the key: ChildRef, OverflowRef or the u16 vlen.
   const uint8_t* payload(uint32_t i) const {
     const Slot& s = slot(i);
-    return p_ + s.off + (s.klen & kSlotLenMask);
+    const uint32_t k = s.klen & kSlotLenMask;
+    const uint32_t fixed = !is_leaf() ? kChildRefSize : (s.klen & kSlotOverflow) ? kOverflowRefSize : 2;
+    if (uint32_t(s.off) + k + fixed > psize_) throw_bad_cell(i);
+    return p_ + s.off + k;
   }
-  /// The value of an inline cell (check value_ok() on untrusted pages).
   std::string_view inline_value(uint32_t i) const {
     const uint8_t* q = payload(i);
     uint16_t n;
     std::memcpy(&n, q, 2);
+    if (size_t(q - p_) + 2 + n > psize_) throw_bad_cell(i);
     return {reinterpret_cast<const char*>(q + 2), n};
-  }
-  /// Whether inline cell i's value lies inside the page.
-  bool value_ok(uint32_t i) const {
-    const uint8_t* q = payload(i);
-    uint16_t n;
-    std::memcpy(&n, q, 2);
-    return size_t(q + 2 + n - p_) <= psize_;
   }
   OverflowRef overflow_ref(uint32_t i) const {
     OverflowRef r;
@@ -170,10 +174,11 @@ class Node {
   /// Structural check of an untrusted page: counts, prefix, slot offsets and
   /// lengths, key order. Returns an empty string or what is wrong.
   std::string check() const;
-  /// The cheap part of check(), run on every page a read visits: the slot
-  /// array and each cell's key and fixed part lie inside the page (reads
-  /// only the slot array). Inline value lengths are checked on access.
-  bool bounds_ok() const;
+  /// Whether the slot array lies inside the page (checked on every page a
+  /// read visits; the cells are checked as they are reached).
+  bool slots_fit() const {
+    return slot_base(header(p_)->prefix_len) + uint64_t(count()) * sizeof(Slot) <= psize_;
+  }
 
  private:
   const uint8_t* p_;
