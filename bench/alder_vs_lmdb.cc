@@ -110,10 +110,12 @@ Data make_data(std::uint64_t n, std::uint64_t extra, std::size_t ks, std::size_t
 struct AlderStore {
   std::string path;
   std::optional<alder::Env> env;
+  bool no_autosync = false;
 
   void open(alder::Durability durability) {
     alder::EnvOptions o;
     o.durability = durability;
+    if (no_autosync) o.autosync_bytes = ~std::uint64_t{0};
     env.emplace(alder::Env::open(path, o));
   }
   void close() {
@@ -418,6 +420,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20));
   app.add_option("--seed", seed, "RNG seed")->capture_default_str();
   app.add_flag("--keep", keep, "keep the temp dir and its files");
+  bool no_autosync = false;
+  app.add_flag("--no-autosync", no_autosync,
+               "alder: never sync by itself in no-sync mode (EnvOptions::autosync_bytes = "
+               "max; the file may grow until the final sync), to measure what autosync costs");
   CLI11_PARSE(app, argc, argv);
   if (commits_nosync == 0) commits_nosync = std::max<std::uint64_t>(1, n / 50);
   if (commits_sync == 0) commits_sync = std::max<std::uint64_t>(1, n / 500);
@@ -445,7 +451,7 @@ int main(int argc, char** argv) {
     std::cerr << "generating " << with_commas(n) << " keys...\n";
     const Data d = make_data(n, commits_nosync + commits_sync, key_size, value_size, seed);
 
-    AlderStore a{(work / "alder.alder").string(), {}};
+    AlderStore a{(work / "alder.alder").string(), {}, no_autosync};
     LmdbStore l;
     l.path = (work / "lmdb.mdb").string();
 
