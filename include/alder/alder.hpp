@@ -101,8 +101,8 @@ struct EnvOptions {
   /// Largest number of named dbs the env can open (the main db not counted).
   std::uint32_t max_dbs = 128;
   Durability durability = Durability::sync;
-  /// Write committed pages through a writable shared mapping and msync it,
-  /// instead of pwritev + fdatasync.
+  /// Make commits durable with msync(MS_SYNC) of the writer's mapping
+  /// instead of fdatasync (pages are always built in that mapping).
   bool write_map = false;
   /// With write_map: msync(MS_ASYNC) instead of MS_SYNC; commit then
   /// behaves as Durability::no_sync for power loss.
