@@ -45,8 +45,6 @@ struct Pager {
   uint64_t txnid = kNoWriter;
   PageAllocator* alloc = nullptr;
 
-  bool writable() const { return wmap != nullptr; }
-
   /// A page, bounds-checked.
   const uint8_t* read(uint64_t pgno) const {
     if (pgno < 2 || pgno >= map_pages) throw_corrupted(pgno, "page number out of range");

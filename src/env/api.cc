@@ -223,10 +223,9 @@ static detail::CursorImpl& cursor_impl(const std::unique_ptr<detail::CursorImpl>
   return *c;
 }
 
-#define ALDER_CURSOR_REPOSITION(c)        \
-  bool was_valid, same;                   \
-  (c).revalidate(&was_valid, &same);      \
-  (c).gen = (c).txn->write_gen()
+#define ALDER_CURSOR_REPOSITION(c) \
+  bool was_valid, same;            \
+  (c).revalidate(&was_valid, &same)
 
 bool Cursor::first() {
   auto& c = cursor_impl(impl_);

@@ -162,12 +162,7 @@ EnvImpl::~EnvImpl() {
     close();
   } catch (...) {
   }
-  // A failed open, or a close that threw: release the mappings and the file.
-  if (st_) {
-    st_->map.unmap();
-    st_->wmap.unmap();
-    st_->file.close();
-  }
+  release();  // a failed open, or a close that threw
 }
 
 void EnvImpl::check_open() const {
@@ -194,18 +189,20 @@ void EnvImpl::close() {
       if (s.file.size() > used) s.file.truncate(used);
     } catch (...) {
       s.unlock_writer();
-      s.closed.store(true);
-      s.map.unmap();
-      s.wmap.unmap();
-      s.file.close();
+      release();
       throw;
     }
     s.unlock_writer();
   }
-  s.closed.store(true);
-  s.map.unmap();
-  s.wmap.unmap();
-  s.file.close();
+  release();
+}
+
+void EnvImpl::release() noexcept {
+  if (!st_) return;
+  st_->closed.store(true);
+  st_->map.unmap();
+  st_->wmap.unmap();
+  st_->file.close();
 }
 
 EnvStat EnvImpl::stat() {
@@ -214,12 +211,7 @@ EnvStat EnvImpl::stat() {
   txn::Meta m = s.snapshot.load();
   EnvStat out;
   out.page_size = s.page_size;
-  out.main.page_size = s.page_size;
-  out.main.depth = m.main.depth;
-  out.main.branch_pages = m.main.branch_pages;
-  out.main.leaf_pages = m.main.leaf_pages;
-  out.main.overflow_pages = m.main.overflow_pages;
-  out.main.entries = m.main.entries;
+  out.main = txn::db_stat_of(m.main, s.page_size);
   out.file_size = s.file.size();
   out.used_pages = m.npages;
   out.free_pages = m.free_pages;

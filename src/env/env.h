@@ -27,6 +27,7 @@ class EnvImpl {
   VerifyResult verify();
 
  private:
+  void release() noexcept;  // marks closed, unmaps, closes the file
   std::unique_ptr<txn::EnvState> st_;
 };
 

@@ -167,17 +167,20 @@ void Txn::drop_db(Dbi dbi, bool delete_db) {
   }
 }
 
-DbStat Txn::db_stat(Dbi dbi) {
-  check_usable();
-  const page::TreeRef& r = *tree_ref(dbi);
+DbStat db_stat_of(const page::TreeRef& r, uint32_t page_size) {
   DbStat st;
-  st.page_size = env_.page_size;
+  st.page_size = page_size;
   st.depth = r.depth;
   st.branch_pages = r.branch_pages;
   st.leaf_pages = r.leaf_pages;
   st.overflow_pages = r.overflow_pages;
   st.entries = r.entries;
   return st;
+}
+
+DbStat Txn::db_stat(Dbi dbi) {
+  check_usable();
+  return db_stat_of(*tree_ref(dbi), env_.page_size);
 }
 
 std::optional<std::string_view> Txn::get(Dbi dbi, std::string_view key) {

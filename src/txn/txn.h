@@ -31,6 +31,9 @@
 
 namespace alder::txn {
 
+/// The public figures of a tree.
+DbStat db_stat_of(const page::TreeRef& r, uint32_t page_size);
+
 class Txn {
  public:
   /// Begins a read txn (write=false) or the write txn (the caller holds the
