@@ -192,6 +192,7 @@ namespace detail {
 class EnvImpl;
 class TxnImpl;
 class CursorImpl;
+struct EnvAccess;  // internal: builds an Env around an EnvImpl (tests' fault hooks)
 }  // namespace detail
 
 /// A positioned iterator over one db in one txn (LMDB's MDB_cursor).
@@ -390,6 +391,7 @@ class Env {
   void close();
 
  private:
+  friend struct detail::EnvAccess;
   explicit Env(std::shared_ptr<detail::EnvImpl> impl);
   std::unique_ptr<detail::TxnImpl> locked_write_txn();
   std::shared_ptr<detail::EnvImpl> impl_;

@@ -23,7 +23,7 @@ static void validate(const EnvOptions& o) {
   if (o.max_dbs > 65535) throw Error(ErrorCode::invalid_argument, "max_dbs above 65535");
 }
 
-static void create_file(const std::string& path, const EnvOptions& o) {
+static void create_file(const std::string& path, const EnvOptions& o, io::FaultHook* hook) {
   std::vector<uint8_t> buf(2 * size_t(o.page_size));
   txn::Meta m;
   m.page_size = o.page_size;
@@ -31,7 +31,7 @@ static void create_file(const std::string& path, const EnvOptions& o) {
   txn::encode_meta(m, {}, buf.data(), o.page_size);
   m.txnid = 1;
   txn::encode_meta(m, {}, buf.data() + o.page_size, o.page_size);
-  io::File::create_atomically(path, o.file_mode, buf.data(), buf.size());
+  io::File::create_atomically(path, o.file_mode, buf.data(), buf.size(), hook);
 }
 
 namespace {
@@ -84,16 +84,17 @@ static std::vector<Candidate> read_metas(io::File& f, uint64_t size, const std::
   return out;
 }
 
-std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions& o) {
+std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions& o,
+                                       io::FaultHook* hook) {
   validate(o);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) io::throw_errno("stat " + path, errno);
     if (!o.create || o.read_only) io::throw_errno("open " + path, ENOENT);
-    create_file(path, o);
+    create_file(path, o, hook);
   }
   io::File probe;
-  probe.open(path, o.read_only);
+  probe.open(path, o.read_only, hook);
   probe.lock(!o.read_only);
   uint64_t size = probe.size();
   std::vector<Candidate> metas = read_metas(probe, size, path);
@@ -116,10 +117,10 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.file_size = size;
   const uint64_t need = (size + ps - 1) / ps * ps;
   uint64_t max_bytes = std::max((o.max_size + ps - 1) / ps * ps, need);
-  s.map.map(s.file.fd(), max_bytes, need, false, o.no_readahead);
+  s.map.map(s.file.fd(), max_bytes, need, false, o.no_readahead, hook);
   max_bytes = s.map.reserved();
   if (!o.read_only) {
-    s.wmap.map(s.file.fd(), max_bytes, need, true, false);
+    s.wmap.map(s.file.fd(), max_bytes, need, true, false, hook);
     max_bytes = std::min(max_bytes, s.wmap.reserved());
   }
   s.max_pages = max_bytes / ps;

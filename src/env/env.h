@@ -14,8 +14,10 @@ namespace alder::detail {
 
 class EnvImpl {
  public:
-  /// See alder::Env::open.
-  static std::shared_ptr<EnvImpl> open(const std::string& path, const EnvOptions& o);
+  /// See alder::Env::open. `hook` (tests only, io/fault.h) sees every I/O
+  /// call of the env and must outlive it; nullptr for none.
+  static std::shared_ptr<EnvImpl> open(const std::string& path, const EnvOptions& o,
+                                       io::FaultHook* hook = nullptr);
   ~EnvImpl();
 
   txn::EnvState& state() { return *st_; }

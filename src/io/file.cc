@@ -16,14 +16,45 @@
 namespace alder::io {
 
 void throw_errno(const std::string& what, int err) {
-  ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::no_space
-                                                   : ErrorCode::io_error;
+  // EFBIG: the file size limit (RLIMIT_FSIZE) or the filesystem's largest
+  // file, a full disk as far as this file is concerned.
+  ErrorCode code = err == ENOSPC || err == EDQUOT || err == EFBIG ? ErrorCode::no_space
+                                                                  : ErrorCode::io_error;
   throw Error(code, what + ": " + std::strerror(err));
+}
+
+const char* to_string(IoOp op) {
+  switch (op) {
+    case IoOp::open: return "open";
+    case IoOp::read: return "read";
+    case IoOp::sync: return "sync";
+    case IoOp::sync_hint: return "sync_hint";
+    case IoOp::grow: return "grow";
+    case IoOp::truncate: return "truncate";
+    case IoOp::map: return "map";
+    case IoOp::create: return "create";
+  }
+  return "?";
+}
+
+// Asks the hook (if any) about op: returns whether to make the system call,
+// throws the injected error (message: what + path). A skip is honoured only
+// for the syncs and truncate; a skipped grow would leave mapped pages past the
+// end of the file (SIGBUS), so the other calls are always made.
+static bool consult(FaultHook* hook, IoOp op, int fd, uint64_t arg, const char* what,
+                    const std::string& path = {}) {
+  if (!hook) return true;
+  IoVerdict v = hook->before(op, fd, arg);
+  if (v.kind == IoVerdict::Kind::fail) throw_errno(what + path, v.err);
+  return v.kind == IoVerdict::Kind::perform ||
+         !(op == IoOp::sync || op == IoOp::sync_hint || op == IoOp::truncate);
 }
 
 File::~File() { close(); }
 
-void File::open(const std::string& path, bool read_only) {
+void File::open(const std::string& path, bool read_only, FaultHook* hook) {
+  consult(hook, IoOp::open, -1, 0, "open ", path);
+  hook_ = hook;
   int fd = ::open(path.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
   if (fd < 0) throw_errno("open " + path, errno);
   fd_ = fd;
@@ -39,7 +70,8 @@ static void fsync_dir_of(const std::string& path) {
 }
 
 bool File::create_atomically(const std::string& path, unsigned mode,
-                             const void* contents, size_t size) {
+                             const void* contents, size_t size, FaultHook* hook) {
+  consult(hook, IoOp::create, -1, size, "create ", path);
   std::random_device rd;
   std::string tmp = path + ".tmp-" + std::to_string(rd());
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -94,6 +126,7 @@ uint64_t File::size() const {
 }
 
 size_t File::pread(void* buf, size_t n, uint64_t off) const {
+  consult(hook_, IoOp::read, fd_, n, "pread");
   size_t done = 0;
   while (done < n) {
     ssize_t r = ::pread(fd_, static_cast<uint8_t*>(buf) + done, n - done,
@@ -109,19 +142,22 @@ size_t File::pread(void* buf, size_t n, uint64_t off) const {
 }
 
 void File::datasync() {
+  if (!consult(hook_, IoOp::sync, fd_, 0, "fdatasync")) return;
   if (::fdatasync(fd_) != 0) throw_errno("fdatasync", errno);
 }
 
 void File::truncate(uint64_t size) {
+  if (!consult(hook_, IoOp::truncate, fd_, size, "ftruncate")) return;
   if (::ftruncate(fd_, off_t(size)) != 0) throw_errno("ftruncate", errno);
 }
 
 void File::grow(uint64_t size) {
   uint64_t cur = this->size();
   if (size <= cur) return;
+  if (!consult(hook_, IoOp::grow, fd_, size, "fallocate")) return;
   int rc = ::posix_fallocate(fd_, off_t(cur), off_t(size - cur));
   if (rc == EOPNOTSUPP || rc == EINVAL) {
-    truncate(size);
+    if (::ftruncate(fd_, off_t(size)) != 0) throw_errno("ftruncate", errno);
     return;
   }
   if (rc != 0) throw_errno("fallocate", rc);
@@ -130,7 +166,9 @@ void File::grow(uint64_t size) {
 Mapping::~Mapping() { unmap(); }
 
 void Mapping::map(int fd, uint64_t reserve, uint64_t minimum, bool writable,
-                  bool random_access) {
+                  bool random_access, FaultHook* hook) {
+  consult(hook, IoOp::map, fd, reserve, "mmap reservation");
+  hook_ = hook;
   int prot = PROT_READ | (writable ? PROT_WRITE : 0);
   void* p;
   for (;;) {
@@ -153,6 +191,7 @@ void Mapping::unmap() {
 
 void Mapping::sync(uint64_t off, uint64_t len, bool async) {
   if (len == 0) return;
+  if (!consult(hook_, async ? IoOp::sync_hint : IoOp::sync, -1, len, "msync")) return;
   if (::msync(base_ + off, len, async ? MS_ASYNC : MS_SYNC) != 0)
     throw_errno("msync", errno);
 }

@@ -1,6 +1,6 @@
 // File and memory-map primitives: the only place the engine makes I/O system
-// calls. Growing, syncing and truncating the data file go through File and
-// Mapping, the seam where issue #3 substitutes faults. Pages are read from a
+// calls. Each of them first consults the file's FaultHook, if a test
+// attached one (io/fault.h). Pages are read from a
 // read-only mapping and written through the writer's writable mapping, so
 // neither makes a system call per page.
 #pragma once
@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "io/fault.h"
 
 namespace alder::io {
 
@@ -23,27 +25,32 @@ class File {
   File() = default;
   File(const File&) = delete;
   File& operator=(const File&) = delete;
-  File(File&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  File(File&& o) noexcept : fd_(o.fd_), hook_(o.hook_) { o.fd_ = -1; }
   File& operator=(File&& o) noexcept {
     if (this != &o) {
       close();
       fd_ = o.fd_;
+      hook_ = o.hook_;
       o.fd_ = -1;
     }
     return *this;
   }
   ~File();
 
-  /// Opens path; read_only opens O_RDONLY. Throws io_error (ENOENT too).
-  void open(const std::string& path, bool read_only);
+  /// Opens path; read_only opens O_RDONLY. Every later system call on the
+  /// file consults `hook` first (nullptr: none; it must outlive the File).
+  /// Throws io_error (ENOENT too).
+  void open(const std::string& path, bool read_only, FaultHook* hook = nullptr);
   /// Creates path atomically with `contents` as its first bytes: writes a
   /// temporary file, fsyncs it, links it into place (fails if path exists)
   /// and fsyncs the directory. Returns false if path already existed.
   static bool create_atomically(const std::string& path, unsigned mode,
-                                const void* contents, size_t size);
+                                const void* contents, size_t size,
+                                FaultHook* hook = nullptr);
   void close();
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
+  FaultHook* hook() const { return hook_; }
 
   /// Takes an advisory lock (flock): exclusive for a writer, shared for a
   /// read-only opener. Throws locked when another process conflicts.
@@ -52,8 +59,8 @@ class File {
   uint64_t size() const;  ///< bytes
   /// Reads exactly n bytes at off; returns bytes read (< n only at EOF).
   size_t pread(void* buf, size_t n, uint64_t off) const;
-  void datasync();  ///< fdatasync
-  void truncate(uint64_t size);
+  void datasync();  ///< fdatasync. Throws io_error / no_space.
+  void truncate(uint64_t size);  ///< ftruncate to `size` bytes. Throws io_error.
   /// Grows the file to `size` bytes with blocks reserved (posix_fallocate),
   /// so later writes through a mapping cannot fail for lack of space (which
   /// would be SIGBUS, not an error). Falls back to ftruncate where the
@@ -62,6 +69,7 @@ class File {
 
  private:
   int fd_ = -1;
+  FaultHook* hook_ = nullptr;
 };
 
 /// A fixed virtual reservation mapping the file: readers never remap, the
@@ -77,8 +85,10 @@ class Mapping {
   /// Maps up to `reserve` bytes of fd, PROT_READ (plus PROT_WRITE if
   /// writable). Where the address space is short (ENOMEM: ulimit -v, or a
   /// sanitizer's shadow layout), halves the size until it fits, down to
-  /// `minimum`; reserved() tells what was mapped. Throws io_error.
-  void map(int fd, uint64_t reserve, uint64_t minimum, bool writable, bool random_access);
+  /// `minimum`; reserved() tells what was mapped. mmap and later msyncs
+  /// consult `hook` first (nullptr: none). Throws io_error.
+  void map(int fd, uint64_t reserve, uint64_t minimum, bool writable, bool random_access,
+           FaultHook* hook = nullptr);
   void unmap();
   const uint8_t* data() const { return base_; }
   uint8_t* writable_data() const { return writable_ ? base_ : nullptr; }
@@ -90,6 +100,7 @@ class Mapping {
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
   bool writable_ = false;
+  FaultHook* hook_ = nullptr;
 };
 
 }  // namespace alder::io

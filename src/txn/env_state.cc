@@ -71,7 +71,14 @@ void EnvState::ensure_pages(uint64_t pages) {
   uint64_t step = std::max<uint64_t>(1 << 20, file_size / 8);
   uint64_t target = std::min(std::max(need, file_size + step), max_pages * uint64_t(page_size));
   target = (target + page_size - 1) / page_size * page_size;
-  file.grow(target);
+  try {
+    file.grow(target);
+  } catch (const Error& e) {
+    // On a nearly full disk the step may not fit where the pages needed do.
+    if (e.code() != ErrorCode::no_space || target == need) throw;
+    target = need;
+    file.grow(target);
+  }
   file_size = target;
 }
 

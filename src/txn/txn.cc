@@ -1,5 +1,7 @@
 #include "txn/txn.h"
 
+#include <cstring>
+
 #include <algorithm>
 
 #include "btree/cursor.h"
@@ -232,11 +234,20 @@ void Txn::write_meta_and_sync() {
     if (env_.held_pages > limit / env_.page_size) synced_commit = true;
   }
   const int slot = 1 - env_.synced_slot;
+  uint8_t* slot_page = env_.wmap.writable_data() + uint64_t(slot) * env_.page_size;
+  // If the sync below fails, the commit has failed: put back what the slot
+  // held (an older meta, possibly an acknowledged unsynced one), so a reopen
+  // in this boot does not find the failed commit in the page cache.
+  std::vector<uint8_t> before(slot_page, slot_page + env_.page_size);
   meta_.synced_base = env_.synced_txnid;
-  encode_meta(meta_, inline_free_, env_.wmap.writable_data() + uint64_t(slot) * env_.page_size,
-              env_.page_size);
-  if (synced_commit) env_.sync_file(meta_.npages, false);
-  else if (env_.map_async) env_.sync_file(meta_.npages, true);
+  encode_meta(meta_, inline_free_, slot_page, env_.page_size);
+  try {
+    if (synced_commit) env_.sync_file(meta_.npages, false);
+    else if (env_.map_async) env_.sync_file(meta_.npages, true);
+  } catch (...) {
+    std::memcpy(slot_page, before.data(), before.size());
+    throw;
+  }
   env_.publish(meta_, std::move(inline_free_), slot);
   if (synced_commit) {
     env_.synced_txnid = meta_.txnid;

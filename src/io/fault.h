@@ -1,0 +1,61 @@
+// The fault-injection seam (issue #3). Every system call the engine makes on
+// a data file — open, the meta read at open, fdatasync/msync, growth,
+// truncation, mapping, atomic creation — first asks the file's FaultHook, if
+// one is attached, what to do. Without a hook (every normal open) the cost is
+// one null test per system call; page reads and writes go through the
+// mappings and never reach this seam, so the read path is untouched.
+//
+// Page writes are stores into the writer's mapping, not system calls, so a
+// hook that simulates a disk (SimDisk in tests/fault_util.h) learns what was
+// written by comparing the file with its own copy at each sync.
+#pragma once
+
+#include <cstdint>
+
+namespace alder::io {
+
+/// The I/O operations that pass through the seam.
+enum class IoOp : uint8_t {
+  open,      ///< open(2) of the data file
+  read,      ///< pread of the meta pages at open; arg = bytes
+  sync,      ///< fdatasync, or msync(MS_SYNC) with write_map; arg = bytes covered (msync) or 0
+  sync_hint, ///< msync(MS_ASYNC) (map_async): starts writeback, promises nothing; arg = bytes
+  grow,      ///< posix_fallocate to a new size; arg = new size in bytes
+  truncate,  ///< ftruncate; arg = new size in bytes
+  map,       ///< mmap of the file; arg = bytes reserved
+  create,    ///< create_atomically of a new file (write, fsync, link); arg = bytes
+};
+
+/// Name of an IoOp ("sync", "grow", ...), for messages.
+const char* to_string(IoOp op);
+
+/// What a hook decides for one operation.
+struct IoVerdict {
+  enum class Kind : uint8_t {
+    perform,  ///< make the system call as usual
+    skip,     ///< sync, sync_hint, truncate: pretend success without the call
+              ///< (a simulated disk); elsewhere the same as perform
+    fail,     ///< fail it with errno `err`, without making it
+  };
+  Kind kind = Kind::perform;
+  int err = 0;
+
+  static IoVerdict perform() { return {}; }
+  static IoVerdict skip() { return {Kind::skip, 0}; }
+  static IoVerdict fail(int e) { return {Kind::fail, e}; }
+};
+
+/// Decides the fate of each I/O operation of the env it is attached to.
+/// Tests attach one with detail::open_env_with_hook (env/testing.h); the
+/// hook must outlive the env. Called by the thread making the call: the
+/// writer for sync/grow/truncate, the opener for open/read/map/create.
+/// Not called concurrently for one env (the writer lock serializes them).
+class FaultHook {
+ public:
+  virtual ~FaultHook() = default;
+  /// Called before `op` on the file whose descriptor is `fd` (-1 for
+  /// create, before the file exists). `arg` as documented on IoOp.
+  virtual IoVerdict before(IoOp op, int fd, uint64_t arg) = 0;
+};
+
+}  // namespace alder::io

@@ -1,0 +1,326 @@
+// Injected I/O faults (issue #3, items 4 and 5): an operation that fails
+// returns an alder::Error, never crashes; the env can be closed and
+// reopened and then holds exactly the last acknowledged commit; a full disk
+// fails the write with no_space and writes work again once space is freed.
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sched.h>
+
+#include "fault_util.h"
+#include "test_util.h"
+
+namespace {
+
+using alder::Durability;
+using alder::Env;
+using alder::EnvOptions;
+using alder::ErrorCode;
+using alder::Txn;
+using alder::detail::EnvAccess;
+using alder_fault::CountdownHook;
+using alder_fault::IoOp;
+using alder_fault::SelectiveHook;
+using alder_fault::Workload;
+using alder_test::TempDir;
+
+struct Mode {
+  const char* name;
+  Durability durability;
+  bool write_map;
+};
+void PrintTo(const Mode& m, std::ostream* os) { *os << m.name; }
+
+const Mode kModes[] = {{"sync", Durability::sync, false},
+                       {"no_meta_sync", Durability::no_meta_sync, false},
+                       {"no_sync", Durability::no_sync, false},
+                       {"write_map", Durability::sync, true}};
+
+EnvOptions options_for(const Mode& m, uint32_t page_size = 1024) {
+  EnvOptions o;
+  o.page_size = page_size;
+  o.durability = m.durability;
+  o.write_map = m.write_map;
+  o.autosync_bytes = 64 * 1024;  // autosyncs happen within a short run
+  return o;
+}
+
+// ------------------------------------------------------- failed sync
+
+TEST(FaultSync, ACommitWhoseSyncFailsIsNotVisibleAfterReopen) {
+  TempDir dir;
+  {
+    Env env = Env::open(dir.file());
+    Txn w = env.begin_write();
+    w.put("a", "1");
+    w.commit();
+  }
+  SelectiveHook hook({IoOp::sync}, EIO);
+  hook.enabled = false;
+  {
+    Env env = EnvAccess::open_with_hook(dir.file(), EnvOptions{}, &hook);
+    Txn w = env.begin_write();
+    w.put("a", "2");
+    w.put("b", "2");
+    hook.enabled = true;
+    EXPECT_ALDER_ERROR(ErrorCode::env_failed, w.commit());
+    // The env refuses further writes until it is reopened.
+    EXPECT_ALDER_ERROR(ErrorCode::env_failed, {
+      Txn w2 = env.begin_write();
+      w2.put("c", "3");
+      w2.commit();
+    });
+    Txn r = env.begin_read();
+    EXPECT_EQ(r.get("a"), std::optional<std::string_view>("1")) << "readers saw a failed commit";
+    r.abort();
+    EXPECT_NO_THROW(env.close());
+  }
+  Env env = Env::open(dir.file());
+  EXPECT_TRUE(env.verify().ok());
+  Txn r = env.begin_read();
+  EXPECT_EQ(r.get("a"), std::optional<std::string_view>("1")) << "the failed commit came back";
+  EXPECT_FALSE(r.get("b").has_value());
+}
+
+TEST(FaultSync, AFailedAutosyncKeepsTheEarlierUnsyncedCommits) {
+  TempDir dir;
+  EnvOptions o;
+  o.durability = Durability::no_sync;
+  o.autosync_bytes = 3 * 4096;  // autosync once more than 3 freed pages are held
+  {
+    Env env = Env::open(dir.file(), o);
+    Txn w = env.begin_write();
+    for (int i = 0; i < 600; i++) w.put(alder_test::num_key(i), std::string(50, 'b'));
+    w.commit();
+  }  // closed: synced, so its pages are held back when freed
+  SelectiveHook hook({IoOp::sync}, EIO);
+  hook.enabled = false;
+  std::vector<int> acked;
+  {
+    Env env = EnvAccess::open_with_hook(dir.file(), o, &hook);
+    hook.enabled = true;
+    EXPECT_ALDER_ERROR(ErrorCode::env_failed, {
+      for (int i = 0; i < 600; i += 60) {  // one leaf each: frees it until autosync
+        Txn w = env.begin_write();
+        w.put(alder_test::num_key(i), "changed");
+        w.commit();
+        acked.push_back(i);
+      }
+    });
+  }
+  ASSERT_FALSE(acked.empty()) << "the first commit synced already";
+  Env env = Env::open(dir.file());
+  EXPECT_TRUE(env.verify().ok());
+  Txn r = env.begin_read();
+  for (int i = 0; i < 600; i += 60) {
+    bool was_acked = std::find(acked.begin(), acked.end(), i) != acked.end();
+    EXPECT_EQ(r.get(alder_test::num_key(i)) == std::optional<std::string_view>("changed"),
+              was_acked)
+        << "key " << i;
+  }
+}
+
+// -------------------------------------------------- countdown sweep
+
+class FaultCountdown : public ::testing::TestWithParam<Mode> {};
+INSTANTIATE_TEST_SUITE_P(Modes, FaultCountdown, ::testing::ValuesIn(kModes),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// One run of the workload with every I/O operation from the k-th on failing
+// (k = UINT64_MAX: none). Returns the operations the hook saw.
+uint64_t countdown_run(const std::string& path, const EnvOptions& o, uint64_t seed, int steps,
+                       uint64_t k) {
+  std::filesystem::remove(path);
+  Workload w(seed);
+  w.create(path, o);
+  CountdownHook hook(k, k % 2 ? EIO : ENOSPC);
+  try {
+    Env env = EnvAccess::open_with_hook(path, o, &hook);
+    try {
+      for (int i = 0; i < steps; i++) w.step(env);
+      env.sync();
+      env.close();
+    } catch (const alder::Error&) {
+      // After a failure every call is an error or works; none crashes.
+      // (A txn that needs no I/O can still commit after a failed grow.)
+      try {
+        w.step(env);
+      } catch (const alder::Error&) {
+      }
+      try {
+        env.close();
+      } catch (const alder::Error&) {
+      }
+    }
+  } catch (const alder::Error&) {
+    // open itself failed
+  }
+  // Exactly the last acknowledged commit: a commit that threw is not there.
+  std::string problem = alder_fault::check_recovered(path, w, w.acked(), w.acked());
+  EXPECT_EQ(problem, "") << "fault at I/O operation " << k << " of the run";
+  return hook.ops();
+}
+
+TEST_P(FaultCountdown, EveryFailurePointLeavesTheLastAcknowledgedCommit) {
+  TempDir dir;
+  const EnvOptions o = options_for(GetParam());
+  const uint64_t seeds = alder_fault::case_count(4);
+  uint64_t runs = 0;
+  for (uint64_t seed = 1; seed <= seeds; seed++) {
+    const uint64_t total = countdown_run(dir.file(), o, seed, 40, UINT64_MAX);
+    ASSERT_GT(total, 3u);  // open, map, map, sync at least
+    for (uint64_t k = 0; k < total; k++) {
+      countdown_run(dir.file(), o, seed, 40, k);
+      runs++;
+      if (HasFailure()) return;
+    }
+  }
+  std::cout << "[ info   ] " << GetParam().name << ": " << runs << " failure points over "
+            << seeds << " workloads, every one recovered to the last acknowledged commit\n";
+}
+
+// --------------------------------------------------------- full disk
+
+// Fills a db until `hook` refuses growth, checks the error, the db, and
+// that writes work again once space is back.
+TEST(FaultFullDisk, GrowthFailingWithEnospcFailsTheTxnAndLeavesTheDb) {
+  TempDir dir;
+  SelectiveHook hook({IoOp::grow}, ENOSPC);
+  hook.enabled = false;
+  Env env = EnvAccess::open_with_hook(dir.file(), alder_test::fast_options(), &hook);
+  {
+    Txn w = env.begin_write();
+    for (int i = 0; i < 100; i++) w.put(alder_test::num_key(i), "base");
+    w.commit();
+  }
+  hook.enabled = true;
+  Txn w = env.begin_write();
+  EXPECT_ALDER_ERROR(ErrorCode::no_space, {
+    for (int i = 0; i < 100000; i++) w.put(alder_test::num_key(1000 + i), std::string(500, 'x'));
+  });
+  EXPECT_ALDER_ERROR(ErrorCode::bad_txn, w.commit());
+  EXPECT_GT(hook.failures, 0u);
+  {
+    Txn r = env.begin_read();
+    EXPECT_EQ(r.db_stat(alder::kMainDbi).entries, 100u);
+  }
+  EXPECT_TRUE(env.verify().ok());
+  hook.enabled = false;  // space freed
+  {
+    Txn w2 = env.begin_write();
+    for (int i = 0; i < 5000; i++) w2.put(alder_test::num_key(1000 + i), std::string(500, 'x'));
+    w2.commit();
+  }
+  Txn r = env.begin_read();
+  EXPECT_EQ(r.db_stat(alder::kMainDbi).entries, 5100u);
+}
+
+TEST(FaultFullDisk, SyncFailingWithEnospcFailsTheCommitAndReopenWorks) {
+  TempDir dir;
+  SelectiveHook hook({IoOp::sync}, ENOSPC);
+  hook.enabled = false;
+  {
+    Env env = EnvAccess::open_with_hook(dir.file(), EnvOptions{}, &hook);
+    Txn w = env.begin_write();
+    w.put("kept", "1");
+    w.commit();
+    hook.enabled = true;
+    Txn w2 = env.begin_write();
+    w2.put("lost", "1");
+    EXPECT_ALDER_ERROR(ErrorCode::no_space, w2.commit());
+  }
+  hook.enabled = false;
+  Env env = EnvAccess::open_with_hook(dir.file(), EnvOptions{}, &hook);
+  {
+    Txn r = env.begin_read();
+    EXPECT_TRUE(r.get("kept").has_value());
+    EXPECT_FALSE(r.get("lost").has_value());
+  }
+  Txn w = env.begin_write();
+  w.put("after", "1");
+  EXPECT_NO_THROW(w.commit());
+}
+
+// Fills `path` until a write fails for real, in the calling process; returns
+// a problem or "".
+std::string fill_until_full(const std::string& path, const std::function<void()>& free_space) {
+  uint64_t committed = 0;
+  {
+    Env env = Env::open(path, alder_test::fast_options());
+    bool full = false;
+    for (int round = 0; round < 10000 && !full; round++) {
+      try {
+        Txn w = env.begin_write();
+        for (int i = 0; i < 200; i++)
+          w.put(alder_test::num_key(committed + uint64_t(i)), std::string(400, 'f'));
+        w.commit();
+        committed += 200;
+      } catch (const alder::Error& e) {
+        if (e.code() != ErrorCode::no_space && e.code() != ErrorCode::bad_txn)
+          return std::string("wrong error on a full disk: ") + e.what();
+        full = true;
+      }
+    }
+    if (!full) return "the disk never filled";
+    alder::VerifyResult vr = env.verify();
+    if (!vr.ok()) return "verify after a full disk: " + vr.error;
+    Txn r = env.begin_read();
+    if (r.db_stat(alder::kMainDbi).entries != committed) return "entries differ after a full disk";
+    r.abort();
+    try {
+      env.close();
+    } catch (const alder::Error& e) {
+      return std::string("close on a full disk: ") + e.what();
+    }
+  }
+  free_space();
+  Env env = Env::open(path, alder_test::fast_options());
+  Txn r = env.begin_read();
+  if (r.db_stat(alder::kMainDbi).entries != committed) return "entries differ after reopen";
+  r.abort();
+  try {
+    Txn w = env.begin_write();
+    for (int i = 0; i < 200; i++) w.put("more" + std::to_string(i), std::string(400, 'm'));
+    w.commit();
+  } catch (const alder::Error& e) {
+    return std::string("write after space was freed: ") + e.what();
+  }
+  if (!env.verify().ok()) return "verify after space was freed";
+  return "";
+}
+
+TEST(FaultFullDisk, RealFileSizeLimit) {
+  TempDir dir;
+  const std::string path = dir.file();
+  std::string problem = alder_test::run_in_child([&](const auto& report) {
+    ::signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG instead
+    struct rlimit old {};
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    struct rlimit lim = old;
+    lim.rlim_cur = 3 << 20;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    std::string p = fill_until_full(path, [&] { ::setrlimit(RLIMIT_FSIZE, &old); });
+    if (!p.empty()) report("FAIL " + p);
+  });
+  EXPECT_EQ(problem, "");
+}
+
+TEST(FaultFullDisk, RealTmpfs) {
+  TempDir dir;
+  const std::string mnt = dir.path();
+  std::string problem = alder_test::run_in_child([&](const auto& report) {
+    // A private mount namespace: the tmpfs vanishes with the child.
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=4m") != 0) {
+      report("INFO skipped: cannot mount a tmpfs here (" + std::string(std::strerror(errno)) + ")");
+      ::_exit(0);
+    }
+    const std::string junk = mnt + "/junk";
+    alder_test::write_file_bytes(junk, std::string(1 << 20, 'j'));
+    std::string p = fill_until_full(mnt + "/db.alder", [&] { std::filesystem::remove(junk); });
+    if (!p.empty()) report("FAIL " + p);
+  });
+  EXPECT_EQ(problem, "");
+}
+
+}  // namespace
