@@ -79,6 +79,7 @@ typedef struct alder_env_options {
   int write_map;
   int map_async;
   int no_readahead;
+  int verify_checksums; /* check each page read against its parent's checksum */
   int read_only;
   int create;
   unsigned file_mode;

@@ -110,6 +110,14 @@ struct EnvOptions {
   /// madvise(MADV_RANDOM) on the mapping (helps random reads on files much
   /// larger than RAM).
   bool no_readahead = false;
+  /// Check every page a read reaches against the checksum its parent holds
+  /// (RocksDB's ReadOptions::verify_checksums), so a get, a cursor or a
+  /// value never hands back bytes from a damaged page: it throws corrupted
+  /// naming the page instead. Costs one xxHash3 of each page visited (for a
+  /// get: depth pages, plus the overflow run of a large value). Pages the
+  /// running write txn wrote itself are not checked (not sealed yet).
+  /// Off by default: verify() and recovery check pages either way.
+  bool verify_checksums = false;
   /// Without a sync, pages that the last synced commit still references
   /// cannot be reused (that is what keeps a power loss harmless), so the
   /// file grows. With no_sync / no_meta_sync / map_async, a commit syncs by

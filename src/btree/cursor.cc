@@ -19,7 +19,7 @@ void TreeCursor::descend_edge(bool last) {
     Frame& f = stack_[depth_ - 1];
     page::ChildRef c = Node(f.page, pg_->page_size).child(f.idx);
     bool leaf = depth_ + 1 == ref_->depth;
-    const uint8_t* p = read_node(*pg_, c.pgno, leaf);
+    const uint8_t* p = read_node(*pg_, c, leaf);
     if (leaf) prefetch_page(p, pg_->page_size);
     uint32_t n = page::header(p)->count;
     stack_[depth_++] = {p, c.pgno, last ? (n ? n - 1 : 0) : 0};
@@ -32,7 +32,7 @@ bool TreeCursor::edge(bool last) {
   if (!ref_->root) return false;
   if (ref_->depth > kMaxDepth || ref_->depth == 0)
     throw_corrupted(ref_->root, "bad tree depth");
-  const uint8_t* p = read_node(*pg_, ref_->root, ref_->depth == 1);
+  const uint8_t* p = read_node(*pg_, root_ref(*ref_), ref_->depth == 1);
   uint32_t n = page::header(p)->count;
   stack_[depth_++] = {p, ref_->root, last ? (n ? n - 1 : 0) : 0};
   descend_edge(last);
@@ -107,15 +107,16 @@ bool TreeCursor::seek(std::string_view key) {
   if (!ref_->root) return false;
   if (ref_->depth > kMaxDepth || ref_->depth == 0)
     throw_corrupted(ref_->root, "bad tree depth");
-  uint64_t pgno = ref_->root;
+  page::ChildRef ref = root_ref(*ref_);
   for (uint32_t d = 1; d < ref_->depth; d++) {
-    const uint8_t* p = read_node(*pg_, pgno, false);
+    const uint8_t* p = read_node(*pg_, ref, false);
     Node n(p, pg_->page_size);
     uint32_t i = n.child_index(key);
-    stack_[depth_++] = {p, pgno, i};
-    pgno = n.child(i).pgno;
+    stack_[depth_++] = {p, ref.pgno, i};
+    ref = n.child(i);
   }
-  const uint8_t* p = read_node(*pg_, pgno, true);
+  const uint64_t pgno = ref.pgno;
+  const uint8_t* p = read_node(*pg_, ref, true);
   bool exact;
   uint32_t i = Node(p, pg_->page_size).lower_bound(key, &exact);
   stack_[depth_++] = {p, pgno, i};

@@ -44,11 +44,22 @@ struct Pager {
   uint64_t map_pages = 0;  ///< pages that may be read: [2, map_pages)
   uint64_t txnid = kNoWriter;
   PageAllocator* alloc = nullptr;
+  bool verify_checksums = false;  ///< EnvOptions::verify_checksums
 
   /// A page, bounds-checked.
   const uint8_t* read(uint64_t pgno) const {
     if (pgno < 2 || pgno >= map_pages) throw_corrupted(pgno, "page number out of range");
     return map + pgno * page_size;
+  }
+  /// The page `ref` leads to, bounds-checked, and with verify_checksums
+  /// checked against ref.csum unless this txn wrote it (its reference is
+  /// not sealed yet). Throws corrupted.
+  const uint8_t* read_checked(const page::ChildRef& ref) const {
+    const uint8_t* p = read(ref.pgno);
+    if (verify_checksums && ref.txnid != txnid &&
+        page::checksum(p, page_size, ref.pgno) != ref.csum)
+      throw_corrupted(ref.pgno, "checksum mismatch (torn, stale or damaged page)");
+    return p;
   }
   /// The first page of an overflow run of n pages, bounds-checked.
   const uint8_t* read_run(uint64_t pgno, uint64_t n) const {

@@ -23,14 +23,19 @@ static uint64_t run_pages(uint64_t vlen, uint32_t psize) {
 std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
   if (!leaf.is_overflow(i)) return leaf.inline_value(i);
   OverflowRef r = leaf.overflow_ref(i);
-  const uint8_t* p = pg.read_run(r.pgno, run_pages(r.vlen, pg.page_size));
+  const uint64_t np = run_pages(r.vlen, pg.page_size);
+  const uint8_t* p = pg.read_run(r.pgno, np);
   if (page::header(p)->type != page::kOverflow)
     throw_corrupted(r.pgno, "expected an overflow page");
+  if (pg.verify_checksums && r.txnid != pg.txnid &&
+      page::checksum(p, np * pg.page_size, r.pgno) != r.csum)
+    throw_corrupted(r.pgno, "overflow run checksum mismatch (torn, stale or damaged page)");
   return {reinterpret_cast<const char*>(p + kHeaderSize), size_t(r.vlen)};
 }
 
-const uint8_t* read_node(const Pager& pg, uint64_t pgno, bool leaf) {
-  const uint8_t* p = pg.read(pgno);
+const uint8_t* read_node(const Pager& pg, const ChildRef& ref, bool leaf) {
+  const uint64_t pgno = ref.pgno;
+  const uint8_t* p = pg.read_checked(ref);
   const page::Header* h = page::header(p);
   if (h->type != (leaf ? page::kLeaf : page::kBranch))
     throw_corrupted(pgno, std::string("expected a ") + (leaf ? "leaf" : "branch") +
@@ -43,12 +48,12 @@ const uint8_t* read_node(const Pager& pg, uint64_t pgno, bool leaf) {
 std::optional<std::string_view> Tree::get(std::string_view key) const {
   if (!ref_.root) return std::nullopt;
   if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
-  uint64_t pgno = ref_.root;
+  ChildRef ref = root_ref(ref_);
   for (uint32_t d = 1; d < ref_.depth; d++) {
-    Node n(read_node(pg_, pgno, false), pg_.page_size);
-    pgno = n.child(n.child_index(key)).pgno;
+    Node n(read_node(pg_, ref, false), pg_.page_size);
+    ref = n.child(n.child_index(key));
   }
-  Node leaf(read_node(pg_, pgno, true), pg_.page_size);
+  Node leaf(read_node(pg_, ref, true), pg_.page_size);
   bool exact;
   uint32_t i = leaf.lower_bound(key, &exact);
   if (!exact) return std::nullopt;
@@ -66,7 +71,7 @@ void Tree::count_page(uint8_t type, int delta) {
 // when this txn already wrote it) and stamps the reference that leads to it.
 uint8_t* Tree::touch_root() {
   if (ref_.root_txnid == pg_.txnid) return pg_.writable_page(ref_.root);
-  const uint8_t* old = pg_.read(ref_.root);
+  const uint8_t* old = pg_.read_checked(root_ref(ref_));
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
   std::memcpy(p, old, pg_.page_size);
@@ -81,7 +86,7 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
   Node n(parent, pg_.page_size);
   ChildRef c = n.child(idx);
   if (c.txnid == pg_.txnid) return pg_.writable_page(c.pgno);
-  const uint8_t* old = pg_.read(c.pgno);
+  const uint8_t* old = pg_.read_checked(c);
   uint8_t t = page::header(old)->type;
   if (t != page::kLeaf && t != page::kBranch)
     throw_corrupted(c.pgno, std::string("expected a tree page, found ") +

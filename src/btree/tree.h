@@ -34,10 +34,17 @@ inline constexpr uint32_t kMaxDepth = 40;
 /// Throws corrupted when it does not lie inside its page or run.
 std::string_view value_at(const Pager& pg, const page::Node& leaf, uint32_t i);
 
-/// A branch or leaf page reached while reading, checked enough that
-/// following it cannot leave the page: its type and Node::slots_fit() (Node
-/// checks each cell as it is reached). Throws corrupted otherwise.
-const uint8_t* read_node(const Pager& pg, uint64_t pgno, bool leaf);
+/// A branch or leaf page reached while reading through `ref` (a branch
+/// cell's, or the tree's root as a ChildRef), checked enough that following
+/// it cannot leave the page: its type and Node::slots_fit() (Node checks
+/// each cell as it is reached); with pg.verify_checksums also its checksum,
+/// unless this txn wrote it. Throws corrupted otherwise.
+const uint8_t* read_node(const Pager& pg, const page::ChildRef& ref, bool leaf);
+
+/// The root of `t` as a reference, for read_node.
+inline page::ChildRef root_ref(const page::TreeRef& t) {
+  return {t.root, t.root_txnid, t.root_csum};
+}
 
 class Tree {
  public:

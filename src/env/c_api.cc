@@ -69,6 +69,7 @@ alder_env_options alder_env_options_default(void) {
   o.write_map = 0;
   o.map_async = 0;
   o.no_readahead = 0;
+  o.verify_checksums = 0;
   o.read_only = 0;
   o.create = 1;
   o.file_mode = d.file_mode;
@@ -93,6 +94,7 @@ int alder_env_open(const char* path, const alder_env_options* opts, alder_env** 
     o.write_map = c.write_map;
     o.map_async = c.map_async;
     o.no_readahead = c.no_readahead;
+    o.verify_checksums = c.verify_checksums != 0;
     o.read_only = c.read_only;
     o.create = c.create;
     o.file_mode = c.file_mode;

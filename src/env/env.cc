@@ -112,6 +112,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.write_map = o.write_map && !o.read_only;
   s.map_async = s.write_map && o.map_async;
   s.read_only = o.read_only;
+  s.verify_checksums = o.verify_checksums;
   s.max_dbs = o.max_dbs;
   s.autosync_bytes = o.autosync_bytes;
   s.file_size = size;

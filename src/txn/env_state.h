@@ -50,6 +50,7 @@ struct EnvState {
   bool write_map = false;  // sync with msync instead of fdatasync
   bool map_async = false;
   bool read_only = false;
+  bool verify_checksums = false;  // EnvOptions::verify_checksums
   uint32_t max_dbs = 0;
   uint64_t autosync_bytes = 0;  // 0: auto (see EnvOptions)
 

@@ -12,6 +12,7 @@ namespace alder::txn {
 Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
   pager_.page_size = env.page_size;
   pager_.map = env.map.data();
+  pager_.verify_checksums = env.verify_checksums;
   if (!write) {
     // Register the snapshot, then make sure it is still the newest one (see
     // reader_table.h for why this closes the race with the writer).
