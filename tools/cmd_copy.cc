@@ -1,10 +1,12 @@
 // copy and compact.
 //
-// Consistency: the source is opened read-only, which takes alder's shared
-// file lock. A process writing the file holds the exclusive lock, so while
-// the copy runs no other process can commit (it gets `locked`), and the copy
-// is one committed state: a byte copy of the file (copy) or every entry of
-// one read txn (copy --compact, compact). See docs/CLI.md on concurrency.
+// Consistency: copy and copy --compact read one snapshot through a
+// read-only env, which registers in the lock file's reader table, so they
+// run beside a writer in another process and the copy is one committed
+// state: Env::copy of the snapshot's pages (copy) or every entry of one read
+// txn (copy --compact). compact rewrites the file in place, so it opens the
+// env for writing: no other writer can be live (it fails with `locked`).
+// See docs/CLI.md on concurrency.
 #include "common.h"
 #include "loader.h"
 #include "progress.h"
@@ -57,59 +59,14 @@ void copy_entries(alder::Txn& src, LoadTarget& dst, const std::string& label) {
 
 void raw_copy(const std::string& src, const std::string& dst) {
   if (path_exists(dst)) throw CliError(dst + ": already exists (refusing to overwrite)");
-  alder::Env env = open_existing_read_only(src);  // shared lock: no writer
-  alder::Txn snapshot = env.begin_read();
-  const int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) throw CliError(src + ": " + std::strerror(errno));
-  struct stat st;
-  ::fstat(in, &st);
-  const std::uint64_t total = static_cast<std::uint64_t>(st.st_size);
-  const std::string tmp = temp_name_next_to(dst);
-  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (out < 0) {
-    const int e = errno;
-    ::close(in);
-    throw CliError(dst + ": cannot create " + tmp + ": " + std::strerror(e));
-  }
-  struct Cleanup {
-    int in, out;
-    std::string tmp;
-    bool keep = false;
-    ~Cleanup() {
-      ::close(in);
-      if (out >= 0) ::close(out);
-      if (!keep) ::unlink(tmp.c_str());
-    }
-  } cleanup{in, out, tmp};
-  Progress progress("copy " + src, total, Progress::Unit::bytes);
-  std::uint64_t done = 0;
-  std::vector<char> buf(1 << 20);
-  while (done < total) {
-    const ssize_t n = ::read(in, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw CliError(src + ": read: " + std::strerror(errno));
-    if (n == 0) break;
-    for (ssize_t w = 0; w < n;) {
-      const ssize_t k = ::write(out, buf.data() + w, static_cast<std::size_t>(n - w));
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0) throw CliError(dst + ": write: " + std::strerror(errno));
-      w += k;
-    }
-    done += static_cast<std::uint64_t>(n);
+  alder::Env env = open_existing_read_only(src);
+  Progress progress("copy " + src, 0, Progress::Unit::bytes);
+  set_context(dst);
+  env.copy(dst, [&](std::uint64_t done, std::uint64_t total) {
+    progress.set_total(total);
     progress.update(done);
-  }
+  });
   progress.finish();
-  if (::fsync(out) != 0) throw CliError(dst + ": fsync: " + std::strerror(errno));
-  ::close(cleanup.out);
-  cleanup.out = -1;
-  {  // the copy must open as an alder file before it gets its name
-    alder::EnvOptions o;
-    o.read_only = true;
-    o.create = false;
-    alder::Env check = alder::Env::open(tmp, o);
-  }
-  rename_file(tmp, dst, true);
-  cleanup.keep = true;
 }
 
 void cmd_copy(const CopyOpts& o) {
@@ -130,7 +87,7 @@ void cmd_copy(const CopyOpts& o) {
 }
 
 void cmd_compact(const std::string& path) {
-  alder::Env env = open_existing_read_only(path);
+  alder::Env env = open_existing_read_write(path);  // the writer lock: nobody commits meanwhile
   const std::uint64_t before = file_size_or_zero(path);
   alder::Txn txn = env.begin_read();
   LoadTarget dst(path, LoadTarget::Mode::replace, env.page_size());

@@ -29,6 +29,7 @@ LoadTarget::LoadTarget(const std::string& path, Mode mode, std::uint32_t page_si
       env_.emplace(alder::Env::open(tmp_, o));
     } catch (...) {
       ::unlink(tmp_.c_str());
+      ::unlink(alder::Env::lock_path(tmp_).c_str());
       throw;
     }
   }
@@ -47,7 +48,10 @@ LoadTarget::~LoadTarget() {
     }
   }
   env_.reset();
-  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+  if (!tmp_.empty()) {
+    ::unlink(tmp_.c_str());
+    ::unlink(alder::Env::lock_path(tmp_).c_str());
+  }
 }
 
 alder::Dbi LoadTarget::db(const std::optional<std::string>& name) {
@@ -92,6 +96,7 @@ void LoadTarget::commit() {
   env_->close();
   env_.reset();
   if (!tmp_.empty()) {
+    ::unlink(alder::Env::lock_path(tmp_).c_str());  // the temp name's; path_ has its own
     rename_file(tmp_, path_, mode_ != Mode::replace);
   }
   done_ = true;

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -363,11 +364,19 @@ class Txn {
 class Env {
  public:
   /// Opens (and with options.create, creates) the file at path, recovering
-  /// from a crash if needed. Throws not_alder_file (empty, truncated,
-  /// foreign), version_mismatch, corrupted (no meta page survives its
-  /// checks), locked (another process has it open for writing),
-  /// invalid_argument (bad page size), io_error.
+  /// from a crash if needed. Also opens, creating it if needed, the lock
+  /// file lock_path(path), whose shared reader table lets read-only envs of
+  /// other processes read while one process writes (docs/FORMAT.md).
+  /// Throws not_alder_file (empty, truncated, foreign), version_mismatch,
+  /// corrupted (no meta page survives its checks), locked (another env has
+  /// it open for writing; or, for a writer, a read-only env that could not
+  /// open the lock file holds it), invalid_argument (bad page size),
+  /// io_error.
   static Env open(const std::string& path, const EnvOptions& options = {});
+  /// The lock file of the data file at `path`: path + "-lock" (LMDB's
+  /// name with MDB_NOSUBDIR). It holds no data; delete it only when no env
+  /// has the file open.
+  static std::string lock_path(const std::string& path);
 
   Env(Env&&) noexcept;
   Env& operator=(Env&&) noexcept;
@@ -389,6 +398,18 @@ class Env {
   /// parents, page types, key order, bounds, and that every page is used or
   /// free exactly once. Reads the whole file; takes a read txn.
   VerifyResult verify();
+  /// Writes a consistent copy of the latest commit to a new file at
+  /// `dst_path` (LMDB's mdb_env_copy): the snapshot's pages, both meta
+  /// slots holding its meta, fsynced, then linked into place, so `dst_path`
+  /// is either absent or complete. Free pages are copied as they are (for a
+  /// dense copy, re-insert the entries: `alder copy --compact`). Runs
+  /// beside the writer, in this process or another (it is one read txn).
+  /// `progress`, if set, is called with bytes written and bytes in all
+  /// after each chunk of about 1 MiB. Throws invalid_argument when dst_path
+  /// exists (it is never replaced), io_error / no_space on I/O failure (the
+  /// temporary file is removed), env_closed. Thread-safe.
+  void copy(const std::string& dst_path,
+            const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
   /// Largest key accepted, in bytes: (page_size - 16) / 3 - 44; 1316 at 4 KiB.
   std::size_t max_key_size() const;
   std::uint32_t page_size() const;

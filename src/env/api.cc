@@ -54,6 +54,13 @@ Env Env::open(const std::string& path, const EnvOptions& options) {
   return Env(detail::EnvImpl::open(path, options));
 }
 
+std::string Env::lock_path(const std::string& path) { return path + "-lock"; }
+
+void Env::copy(const std::string& dst_path,
+               const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  live(impl_).copy(dst_path, progress);
+}
+
 Txn Env::begin_read() {
   live(impl_);
   return Txn(std::make_unique<detail::TxnImpl>(impl_, false));

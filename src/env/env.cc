@@ -95,10 +95,25 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   }
   io::File probe;
   probe.open(path, o.read_only, hook);
-  probe.lock(!o.read_only);
+  if (!o.read_only) probe.lock(true);  // one writing env per file
   uint64_t size = probe.size();
   std::vector<Candidate> metas = read_metas(probe, size, path);
   const uint32_t ps = metas[0].meta.page_size;
+  // The lock file lets read-only envs of other processes read beside the
+  // writer. A read-only env that cannot have one (read-only media) takes a
+  // shared flock instead, which keeps writers out while it is open.
+  std::unique_ptr<txn::SharedReaders> shared;
+  try {
+    shared = txn::SharedReaders::open(Env::lock_path(path), o.file_mode);
+  } catch (const Error&) {
+    if (!o.read_only) throw;
+  }
+  if (o.read_only && !shared) probe.lock(false);
+  // A live writer recovered the file when it opened and keeps rewriting
+  // free pages: a read-only env then must not walk (pages of an unregistered
+  // snapshot may be reused under it); its first read txn takes the writer's
+  // newest commit from the lock file instead.
+  const bool writer_live = o.read_only && shared && probe.locked_by_writer();
 
   auto impl = std::shared_ptr<EnvImpl>(new EnvImpl());
   impl->st_ = std::make_unique<txn::EnvState>(ps);
@@ -108,6 +123,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.closed.store(true);
   s.path = path;
   s.file = std::move(probe);
+  s.shared = std::move(shared);
   s.durability = o.durability;
   s.write_map = o.write_map && !o.read_only;
   s.map_async = s.write_map && o.map_async;
@@ -134,6 +150,10 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
             " pages but the file is shorter (truncated)";
       continue;
     }
+    if (writer_live) {
+      chosen = &c;
+      break;
+    }
     VerifyResult r = walk_meta(c.meta, c.inline_free, s.map.data(), ps, c.meta.synced_base);
     if (r.ok()) {
       chosen = &c;
@@ -155,6 +175,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   // durable, so the recovered state is the synced one.
   if (!o.read_only) s.file.datasync();
   s.publish(s.last, s.last_inline, s.last_slot);
+  if (!o.read_only) s.shared->publish_txnid(s.last.txnid);
   s.closed.store(false);
   return impl;
 }
@@ -187,8 +208,10 @@ void EnvImpl::close() {
                        s.wmap.writable_data() + uint64_t(1 - s.last_slot) * s.page_size,
                        s.page_size);
       s.sync_file(s.last.npages, false);
+      // Trim the free tail, unless readers of other envs (other processes)
+      // are live: their snapshots may reach pages past the newest commit's.
       uint64_t used = s.last.npages * uint64_t(s.page_size);
-      if (s.file.size() > used) s.file.truncate(used);
+      if (s.file.size() > used && s.shared->snapshots().empty()) s.file.truncate(used);
     } catch (...) {
       s.unlock_writer();
       release();
@@ -219,7 +242,7 @@ EnvStat EnvImpl::stat() {
   out.free_pages = m.free_pages;
   out.last_txn_id = m.txnid;
   out.named_dbs = m.catalog.entries;
-  out.readers = s.readers.count();
+  out.readers = s.readers.count() + (s.shared ? s.shared->count() : 0);
   return out;
 }
 

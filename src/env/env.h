@@ -27,6 +27,8 @@ class EnvImpl {
   void close();
   EnvStat stat();
   VerifyResult verify();
+  /// See alder::Env::copy (env/copy.cc).
+  void copy(const std::string& dst, const std::function<void(uint64_t, uint64_t)>& progress);
 
  private:
   void release() noexcept;  // marks closed, unmaps, closes the file

@@ -60,6 +60,14 @@ void File::open(const std::string& path, bool read_only, FaultHook* hook) {
   fd_ = fd;
 }
 
+void File::open_or_create(const std::string& path, unsigned mode) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode);
+  if (fd < 0) throw_errno("open " + path, errno);
+  close();
+  fd_ = fd;
+  hook_ = nullptr;
+}
+
 static void fsync_dir_of(const std::string& path) {
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
@@ -69,31 +77,38 @@ static void fsync_dir_of(const std::string& path) {
   ::close(dfd);
 }
 
-bool File::create_atomically(const std::string& path, unsigned mode,
-                             const void* contents, size_t size, FaultHook* hook) {
-  consult(hook, IoOp::create, -1, size, "create ", path);
+std::string File::create_temp_next_to(const std::string& path, unsigned mode) {
   std::random_device rd;
-  std::string tmp = path + ".tmp-" + std::to_string(rd());
-  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) throw_errno("create " + tmp, errno);
-  auto fail = [&](const std::string& what) {
-    int e = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw_errno(what, e);
-  };
-  const auto* p = static_cast<const uint8_t*>(contents);
+  for (;;) {
+    std::string tmp = path + ".tmp-" + std::to_string(rd());
+    int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0 && errno == EEXIST) continue;
+    if (fd < 0) throw_errno("create " + tmp, errno);
+    close();
+    fd_ = fd;
+    hook_ = nullptr;
+    return tmp;
+  }
+}
+
+void File::pwrite(const void* buf, size_t n, uint64_t off) {
+  const auto* p = static_cast<const uint8_t*>(buf);
   size_t done = 0;
-  while (done < size) {
-    ssize_t w = ::pwrite(fd, p + done, size - done, off_t(done));
+  while (done < n) {
+    ssize_t w = ::pwrite(fd_, p + done, n - done, off_t(off + done));
     if (w < 0) {
       if (errno == EINTR) continue;
-      fail("write " + tmp);
+      throw_errno("pwrite", errno);
     }
     done += size_t(w);
   }
-  if (::fsync(fd) != 0) fail("fsync " + tmp);
-  ::close(fd);
+}
+
+void File::fsync() {
+  if (::fsync(fd_) != 0) throw_errno("fsync", errno);
+}
+
+bool File::link_into_place(const std::string& tmp, const std::string& path) {
   if (::link(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
@@ -103,6 +118,23 @@ bool File::create_atomically(const std::string& path, unsigned mode,
   ::unlink(tmp.c_str());
   fsync_dir_of(path);
   return true;
+}
+
+bool File::create_atomically(const std::string& path, unsigned mode,
+                             const void* contents, size_t size, FaultHook* hook) {
+  consult(hook, IoOp::create, -1, size, "create ", path);
+  File f;
+  const std::string tmp = f.create_temp_next_to(path, mode);
+  try {
+    f.pwrite(contents, size, 0);
+    f.fsync();
+  } catch (...) {
+    f.close();
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  f.close();
+  return link_into_place(tmp, path);
 }
 
 void File::close() {
@@ -117,6 +149,12 @@ void File::lock(bool exclusive) {
                   "database file is open in another process");
     throw_errno("flock", errno);
   }
+}
+
+bool File::locked_by_writer() const {
+  if (::flock(fd_, LOCK_SH | LOCK_NB) != 0) return errno == EWOULDBLOCK;
+  ::flock(fd_, LOCK_UN);
+  return false;
 }
 
 uint64_t File::size() const {

@@ -41,6 +41,20 @@ class File {
   /// file consults `hook` first (nullptr: none; it must outlive the File).
   /// Throws io_error (ENOENT too).
   void open(const std::string& path, bool read_only, FaultHook* hook = nullptr);
+  /// Creates and opens for writing a new file next to `path` (named
+  /// path + ".tmp-" + a random number, O_EXCL); returns its name. For
+  /// building a file that appears whole (link_into_place). Throws io_error.
+  std::string create_temp_next_to(const std::string& path, unsigned mode);
+  /// Writes exactly n bytes at off. Throws io_error / no_space.
+  void pwrite(const void* buf, size_t n, uint64_t off);
+  void fsync();  ///< fsync: data and metadata. Throws io_error / no_space.
+  /// Gives the finished file `tmp` the name `path` (link, fails if path
+  /// exists), drops the name `tmp` and fsyncs the directory. Returns false
+  /// when path already existed (tmp is removed either way). Throws io_error.
+  static bool link_into_place(const std::string& tmp, const std::string& path);
+  /// Opens path read-write, creating it (permission bits `mode`) if absent.
+  /// For small side files (the lock file). Throws io_error.
+  void open_or_create(const std::string& path, unsigned mode);
   /// Creates path atomically with `contents` as its first bytes: writes a
   /// temporary file, fsyncs it, links it into place (fails if path exists)
   /// and fsyncs the directory. Returns false if path already existed.
@@ -55,6 +69,9 @@ class File {
   /// Takes an advisory lock (flock): exclusive for a writer, shared for a
   /// read-only opener. Throws locked when another process conflicts.
   void lock(bool exclusive);
+  /// Whether another open of the file holds an exclusive lock (a writer):
+  /// tries a shared lock without waiting and drops it at once.
+  bool locked_by_writer() const;
 
   uint64_t size() const;  ///< bytes
   /// Reads exactly n bytes at off; returns bytes read (< n only at EOF).

@@ -17,6 +17,7 @@
 #include "txn/freelist.h"
 #include "txn/meta.h"
 #include "txn/reader_table.h"
+#include "txn/shared_readers.h"
 
 namespace alder::txn {
 
@@ -58,6 +59,11 @@ struct EnvState {
   SnapshotCell snapshot;
   std::atomic<uint64_t> current_txnid{0};
   ReaderTable readers;
+  /// The lock file's reader table (nullptr: a read-only env that could not
+  /// open one, and so holds a shared flock that keeps writers out). A
+  /// read-only env registers its readers there and takes its snapshots
+  /// from the file (newest_shared()); the writing env adds them to its own.
+  std::unique_ptr<SharedReaders> shared;
   std::atomic<int> live_txns{0};
   std::atomic<bool> closed{false};
 
@@ -92,6 +98,14 @@ struct EnvState {
   /// file (at least 1 MiB) up to max_size, blocks reserved. Writer only.
   void ensure_pages(uint64_t pages);
   void publish(const Meta& m, std::vector<uint64_t> inline_free, int slot);
+  /// Read-only env with a lock file: the meta of the writer's newest
+  /// commit (per the lock file), read from the file and published to this
+  /// env's snapshot cell. Throws map_full when the file grew past this
+  /// env's mapping. Thread-safe.
+  Meta newest_shared();
+  /// Snapshots the writer must respect: this env's readers and the lock
+  /// file's, sorted. Writer only.
+  std::vector<uint64_t> reader_snapshots();
 
   /// The latest meta's inline freelist, for verify() (which runs beside the
   /// writer): check `txnid` against the snapshot's.
@@ -104,6 +118,7 @@ struct EnvState {
  private:
   mutable std::mutex inline_mu_;
   PublishedInline published_inline_;
+  std::mutex refresh_mu_;  // newest_shared()
 
  public:
 };

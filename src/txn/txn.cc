@@ -13,7 +13,20 @@ Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
   pager_.page_size = env.page_size;
   pager_.map = env.map.data();
   pager_.verify_checksums = env.verify_checksums;
-  if (!write) {
+  if (!write && env.read_only && env.shared) {
+    // Another process may be writing: take the newest commit per the lock
+    // file and register it there (shared_readers.h has the protocol).
+    meta_ = env.newest_shared();
+    reader_slot_ = env.shared->acquire(meta_.txnid);
+    for (;;) {
+      Meta now = env.newest_shared();
+      if (now.txnid == meta_.txnid) break;
+      meta_ = now;
+      env.shared->update(reader_slot_, meta_.txnid);
+    }
+    id_ = meta_.txnid;
+    pager_.map_pages = meta_.npages;
+  } else if (!write) {
     // Register the snapshot, then make sure it is still the newest one (see
     // reader_table.h for why this closes the race with the writer).
     meta_ = env.snapshot.load();
@@ -32,7 +45,7 @@ Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
     pager_.wmap = env.wmap.writable_data();
     free_ = std::make_unique<FreeSpace>(
         pager_, meta_.free, [&env](uint64_t pages) { env.ensure_pages(pages); }, meta_.npages,
-        env.max_pages, env.synced_txnid, env.readers.snapshots(), env.freelist_hint,
+        env.max_pages, env.synced_txnid, env.reader_snapshots(), env.freelist_hint,
         env.last_inline);
     pager_.alloc = free_.get();
   }
@@ -250,6 +263,7 @@ void Txn::write_meta_and_sync() {
     throw;
   }
   env_.publish(meta_, std::move(inline_free_), slot);
+  if (env_.shared) env_.shared->publish_txnid(meta_.txnid);  // for other processes' readers
   if (synced_commit) {
     env_.synced_txnid = meta_.txnid;
     env_.synced_slot = slot;
@@ -314,6 +328,8 @@ void Txn::finish() noexcept {
   if (write_) {
     free_.reset();  // writes the env's freelist hint: still under the writer lock
     env_.unlock_writer();
+  } else if (env_.read_only && env_.shared) {
+    env_.shared->release(reader_slot_);
   } else {
     env_.readers.release(reader_slot_);
   }

@@ -108,7 +108,7 @@ class Txn {
   uint64_t gen_ = 0;
   Meta meta_;
   btree::Pager pager_;
-  uint32_t reader_slot_ = 0;
+  uint32_t reader_slot_ = 0;  // in ReaderTable, or in the lock file (read-only envs)
   std::deque<DbState> dbs_;  // index = Dbi - 1 (stable addresses)
   // Writer only.
   std::unique_ptr<FreeSpace> free_;

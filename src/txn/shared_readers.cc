@@ -1,0 +1,111 @@
+#include "txn/shared_readers.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "alder/alder.hpp"
+
+namespace alder::txn {
+
+namespace {
+constexpr uint64_t kLockMagic = 0x316b6c7265646c61ull;  // "alderlk1"
+constexpr uint64_t kLockVersion = 1;
+constexpr uint64_t kFileSize = 64 * 1024;
+}  // namespace
+
+std::unique_ptr<SharedReaders> SharedReaders::open(const std::string& path, unsigned mode) {
+  std::unique_ptr<SharedReaders> r(new SharedReaders());
+  r->file_.open_or_create(path, mode);
+  if (r->file_.size() < kFileSize) r->file_.truncate(kFileSize);  // zeros: all slots free
+  r->map_.map(r->file_.fd(), kFileSize, kFileSize, true, false);
+  auto* h = reinterpret_cast<Header*>(r->map_.writable_data());
+  static_assert(sizeof(Header) == 64);
+  uint64_t expect = 0;
+  if (!h->magic.compare_exchange_strong(expect, kLockMagic) && expect != kLockMagic)
+    throw Error(ErrorCode::not_alder_file, path + ": not an alder lock file");
+  if (expect == 0) {
+    h->version.store(kLockVersion);
+    h->slots.store(kSlots);
+  } else if (uint64_t v = h->version.load(); v != 0 && v != kLockVersion) {
+    throw Error(ErrorCode::version_mismatch,
+                path + ": lock file version " + std::to_string(v) + " is not " +
+                    std::to_string(kLockVersion));
+  }
+  r->header_ = h;
+  r->slots_ = reinterpret_cast<Slot*>(r->map_.writable_data() + sizeof(Header));
+  static_assert(sizeof(Header) + kSlots * sizeof(Slot) <= kFileSize);
+  return r;
+}
+
+SharedReaders::~SharedReaders() = default;  // the mapping and the file close
+
+uint32_t SharedReaders::acquire(uint64_t txnid) {
+  const uint32_t pid = uint32_t(::getpid());  // at each call: a forked child is another owner
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) snapshots();  // full: perhaps of crashed readers, whose slots this clears
+    for (uint32_t i = 0; i < kSlots; i++) {
+      Slot& s = slots_[i];
+      uint32_t expect = 0;
+      if (s.pid.load() == 0 && s.pid.compare_exchange_strong(expect, pid)) {
+        uint64_t used = header_->used.load();
+        while (used < i + 1 && !header_->used.compare_exchange_weak(used, i + 1)) {
+        }
+        update(i, txnid);
+        return i;
+      }
+    }
+  }
+  throw Error(ErrorCode::busy, "reader table in the lock file is full (" +
+                                   std::to_string(kSlots) + " readers)");
+}
+
+void SharedReaders::update(uint32_t slot, uint64_t txnid) {
+  slots_[slot].txnid1.store(txnid + 1);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+void SharedReaders::release(uint32_t slot) {
+  slots_[slot].txnid1.store(0);
+  slots_[slot].pid.store(0);
+}
+
+bool SharedReaders::alive(uint32_t pid) {
+  return ::kill(pid_t(pid), 0) == 0 || errno != ESRCH;
+}
+
+std::vector<uint64_t> SharedReaders::snapshots() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  std::vector<uint64_t> out;
+  const uint64_t used = std::min<uint64_t>(header_->used.load(), kSlots);
+  for (uint32_t i = 0; i < used; i++) {
+    Slot& s = slots_[i];
+    uint32_t pid = s.pid.load();
+    if (pid == 0) continue;
+    uint64_t t = s.txnid1.load();
+    if (!alive(pid)) {
+      // A crashed reader: free its slot (unless it was reclaimed meanwhile).
+      if (s.txnid1.compare_exchange_strong(t, 0)) s.pid.compare_exchange_strong(pid, 0);
+      continue;
+    }
+    if (t) out.push_back(t - 1);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+uint32_t SharedReaders::count() {
+  uint32_t n = 0;
+  const uint64_t used = std::min<uint64_t>(header_->used.load(), kSlots);
+  for (uint32_t i = 0; i < used; i++) n += slots_[i].pid.load() != 0;
+  return n;
+}
+
+uint64_t SharedReaders::current_txnid() const { return header_->current.load(); }
+
+void SharedReaders::publish_txnid(uint64_t txnid) { header_->current.store(txnid); }
+
+}  // namespace alder::txn

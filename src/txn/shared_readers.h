@@ -1,0 +1,96 @@
+// The lock file: a reader table in shared memory, so read-only envs in other
+// processes can read while one process writes (LMDB's lock.mdb; its
+// MDB_NOSUBDIR name, "<data file>-lock", is ours too).
+//
+// Layout (64 KiB, little-endian): a 64-byte header (magic "alderlk1",
+// version, slot count, the writer's newest committed txn id, slots ever
+// used), then 4092 slots of 16 bytes: snapshot txnid + 1 (0: no snapshot)
+// and the owning pid (0: free). A process claims a slot by CAS
+// of its pid into a free one, stores its snapshot, and clears both when the
+// read txn ends. A slot whose pid no longer exists (kill(pid, 0) fails with
+// ESRCH: the reader crashed) is cleared by the next writer that scans, as
+// LMDB's mdb_reader_check does.
+//
+// Who uses it: a read-only env registers each read txn here; the writing
+// env (in whatever process) adds these snapshots to its own in-process
+// ReaderTable's when it decides which freed pages may be reused.
+//
+// Registration protocol, across processes (ReaderTable's, with the
+// header's current txn id in the role of the env's): the writer writes a
+// meta page, then stores its txn id in the header; before it next scans
+// this table it issues a full fence. A reader takes the current id, finds
+// the meta page holding it (checksum valid), stores the id in its slot,
+// issues a full fence and reads the current id again; if it changed, it
+// retries with the newer one. Either the writer's scan sees the reader's
+// slot, or the reader's second look sees the newer id and moves on; a page
+// a registered snapshot can reach is never reused. Atomics of 64 and 32 bits are lock-free and address-free on
+// every platform alder builds for, so they work in shared memory.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/file.h"
+
+namespace alder::txn {
+
+class SharedReaders {
+ public:
+  /// Opens (creating if needed, with `mode` permission bits) the lock file
+  /// at `path` and maps it. Throws io_error; not_alder_file when the file
+  /// exists but is not an alder lock file.
+  static std::unique_ptr<SharedReaders> open(const std::string& path, unsigned mode);
+  ~SharedReaders();
+  SharedReaders(const SharedReaders&) = delete;
+  SharedReaders& operator=(const SharedReaders&) = delete;
+
+  /// Claims a slot for this process and stores snapshot txnid; returns its
+  /// index. Throws busy when every slot is taken. Thread-safe.
+  uint32_t acquire(uint64_t txnid);
+  /// Stores a new snapshot id in a slot this process holds.
+  void update(uint32_t slot, uint64_t txnid);
+  /// Frees a slot this process holds.
+  void release(uint32_t slot);
+  /// Snapshot ids held by live readers (any process, this one included),
+  /// sorted; clears the slots of processes that no longer exist.
+  /// Thread-safe.
+  std::vector<uint64_t> snapshots();
+  /// Slots held (a racy count, for stats and for close's truncation).
+  uint32_t count();
+
+  /// The writer's newest committed txn id (0: none published yet).
+  uint64_t current_txnid() const;
+  /// Called by the writer after writing each meta page, and at open.
+  void publish_txnid(uint64_t txnid);
+
+  static constexpr uint32_t kSlots = 4092;
+
+ private:
+  struct Slot {
+    std::atomic<uint64_t> txnid1;  // snapshot txnid + 1; 0: none yet
+    std::atomic<uint32_t> pid;     // owner; 0: free
+    uint32_t pad;
+  };
+  static_assert(sizeof(Slot) == 16);
+  static_assert(std::atomic<uint64_t>::is_always_lock_free);
+  struct Header {
+    std::atomic<uint64_t> magic;
+    std::atomic<uint64_t> version;
+    std::atomic<uint64_t> slots;
+    std::atomic<uint64_t> current;  // writer's newest committed txn id
+    std::atomic<uint64_t> used;     // slots [0, used) have ever been claimed
+    uint64_t reserved[3];
+  };
+  static_assert(sizeof(Header) == 64);
+  SharedReaders() = default;
+  static bool alive(uint32_t pid);
+  io::File file_;
+  io::Mapping map_;
+  Header* header_ = nullptr;
+  Slot* slots_ = nullptr;
+};
+
+}  // namespace alder::txn
