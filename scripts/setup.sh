@@ -15,6 +15,17 @@ PACKAGES=(
   googletest        # GoogleTest / GoogleMock sources
   libbenchmark-dev  # Google Benchmark
   libcli11-dev      # command-line parsing (bench, examples, tools)
+  librocksdb-dev    # benchmark peer (alder-bench)
+  libleveldb-dev    # benchmark peer (alder-bench)
+  libwiredtiger-dev # benchmark peer (alder-bench)
+  libsqlite3-dev    # benchmark peer (alder-bench)
+  gnuplot-nox       # benchmark chart (scripts/bench.sh)
+  erlang-nox        # Erlang/OTP runtime (bindings/erlang)
+  erlang-dev        # erl_nif.h for the NIF
+  erlang-eunit      # EUnit
+  rebar3            # builds and tests bindings/erlang
+  clang-14          # libFuzzer targets (fuzz/)
+  libfuzzer-14-dev  # libFuzzer runtime
 )
 
 missing=()

@@ -3,6 +3,8 @@
 #   1. RelWithDebInfo build in build/,               all tests
 #   2. ASan+UBSan build in build-asan/ (tests only), all tests
 #   3. TSan build in build-tsan/ (tests only),       tests matching "Concurrency"
+#   4. the Erlang binding: bindings/erlang/test.sh   (rebar3 eunit)
+#   5. the libFuzzer targets, 30 s each: scripts/fuzz.sh 30
 # Ends with one line "N passed, N failed" summed over the three runs and exits
 # non-zero if anything failed (a build failure counts as one failed test).
 #
@@ -16,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
 
 JOBS="${JOBS:-$(nproc)}"
-STAGES="${ALDER_TEST_STAGES:-release asan tsan}"
+STAGES="${ALDER_TEST_STAGES:-release asan tsan erlang fuzz}"
 BUILD_DIR="${ALDER_BUILD_DIR:-build}"
 ASAN_DIR="${ALDER_ASAN_DIR:-build-asan}"
 TSAN_DIR="${ALDER_TSAN_DIR:-build-tsan}"
@@ -60,6 +62,26 @@ run_ctest() {
   notes+=("$label: $passed passed, $failed failed (ctest exit $rc)")
 }
 
+# run_script LABEL CMD...: runs a script that ends with "N passed, N failed".
+run_script() {
+  local label="$1"; shift
+  local log rc line passed failed
+  log="$(mktemp)"
+  echo "=== $label: $*"
+  set +e
+  "$@" 2>&1 | tee "$log"
+  rc="${PIPESTATUS[0]}"
+  set -e
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)"
+  rm -f "$log"
+  passed="$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"${line:-0 passed, 1 failed}")"
+  failed="$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"${line:-0 passed, 1 failed}")"
+  if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  notes+=("$label: $passed passed, $failed failed (exit $rc)")
+}
+
 build_failed() {
   total_failed=$((total_failed + 1))
   notes+=("$1: BUILD FAILED")
@@ -96,8 +118,17 @@ for stage in $STAGES; do
         build_failed tsan
       fi
       ;;
+    erlang)
+      JOBS="$JOBS" run_script erlang bindings/erlang/test.sh
+      ;;
+    erlang-asan)  # not in the default set: about a minute more
+      JOBS="$JOBS" ALDER_ERLANG_ASAN=1 run_script erlang-asan bindings/erlang/test.sh
+      ;;
+    fuzz)
+      JOBS="$JOBS" run_script fuzz scripts/fuzz.sh 30
+      ;;
     *)
-      echo "test.sh: unknown stage '$stage' (known: release asan tsan)" >&2
+      echo "test.sh: unknown stage '$stage' (known: release asan tsan erlang erlang-asan fuzz)" >&2
       exit 2
       ;;
   esac

@@ -1,0 +1,123 @@
+// alder behind the bench interface.
+//
+// durable: Durability::sync (one fdatasync per commit). no-sync:
+// Durability::no_sync (a power loss rolls back to the last synced commit,
+// never to a corrupt file; autosync at its default). alder has no cache of
+// its own: reads come from the OS page cache through the mapping.
+// Compaction: Env::copy copies pages as they are (free pages included), so
+// this adapter does what alder's docs prescribe for a dense copy and what
+// `alder compact` does: every entry of one read snapshot appended in key
+// order into a new file, which is then renamed over the old one.
+#include "adapter.h"
+
+#include <alder/alder.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#ifndef ALDER_BENCH_VERSION
+#define ALDER_BENCH_VERSION "unknown"
+#endif
+
+namespace bench {
+namespace {
+
+class AlderReader final : public Reader {
+ public:
+  explicit AlderReader(alder::Env& env) : env_(env), txn_(env.begin_read()), cur_(txn_.cursor()) {}
+  bool get(std::string_view key, std::string_view* value) override {
+    const std::optional<std::string_view> v = txn_.get(key);
+    if (!v) return false;
+    *value = *v;
+    return true;
+  }
+  std::uint64_t scan(std::string_view start, std::uint64_t n, std::uint64_t* bytes) override {
+    std::uint64_t seen = 0;
+    for (bool ok = cur_->seek(start); ok;) {
+      *bytes += cur_->key().size() + cur_->value().size();
+      if (++seen == n) break;
+      ok = cur_->next();
+    }
+    return seen;
+  }
+  void refresh() override {
+    cur_.reset();
+    txn_.abort();
+    txn_ = env_.begin_read();
+    cur_.emplace(txn_.cursor());
+  }
+
+ private:
+  alder::Env& env_;
+  alder::Txn txn_;
+  std::optional<alder::Cursor> cur_;  // one cursor per snapshot, like LMDB's
+};
+
+class AlderEngine final : public Engine {
+ public:
+  std::string name() const override { return "alder"; }
+  std::string version() const override { return ALDER_BENCH_VERSION; }
+  std::string settings(Mode mode) const override {
+    return mode == Mode::durable ? "Durability::sync (one fdatasync per commit), 4 KiB pages"
+                                 : "Durability::no_sync (autosync default)";
+  }
+  void open(Mode mode) override {
+    mode_ = mode;
+    alder::EnvOptions o;
+    o.durability = mode == Mode::durable ? alder::Durability::sync : alder::Durability::no_sync;
+    o.autosync_bytes = config().alder_autosync_bytes;
+    env_.emplace(alder::Env::open(path(), o));
+  }
+  void close() override {
+    txn_.reset();
+    if (env_) env_->close();
+    env_.reset();
+  }
+  void begin_write() override { txn_.emplace(env_->begin_write()); }
+  void put(std::string_view key, std::string_view value, bool append) override {
+    txn_->put(alder::kMainDbi, key, value, append ? alder::PutFlags::append : alder::PutFlags::none);
+  }
+  void del(std::string_view key) override { txn_->del(key); }
+  void commit() override {
+    txn_->commit();
+    txn_.reset();
+  }
+  void sync() override { env_->sync(); }
+  std::unique_ptr<Reader> reader() override { return std::make_unique<AlderReader>(*env_); }
+  bool has_append() const override { return true; }
+
+  void compact() override {
+    const std::string tmp = path() + ".compact";
+    {
+      alder::EnvOptions o;
+      o.durability = alder::Durability::no_sync;
+      alder::Env dst = alder::Env::open(tmp, o);
+      alder::Txn src = env_->begin_read();
+      alder::Txn w = dst.begin_write();
+      alder::Cursor c = src.cursor();
+      for (bool ok = c.first(); ok; ok = c.next()) {
+        w.put(alder::kMainDbi, c.key(), c.value(), alder::PutFlags::append);
+      }
+      w.commit();
+      dst.sync();
+      dst.close();
+    }
+    close();
+    std::filesystem::rename(tmp, path());
+    open(mode_);
+  }
+
+ private:
+  std::string path() const { return config().dir + "/data.alder"; }
+  Mode mode_ = Mode::durable;
+  std::optional<alder::Env> env_;
+  std::optional<alder::Txn> txn_;
+};
+
+}  // namespace
+
+/// Factory used by engines.cc.
+std::unique_ptr<Engine> make_alder() { return std::make_unique<AlderEngine>(); }
+
+}  // namespace bench

@@ -1,0 +1,464 @@
+#include "workloads.h"
+
+#include "measure.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace bench {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string num(std::uint64_t n) {
+  std::string d = std::to_string(n), out;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (i > 0 && (d.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(d[i]);
+  }
+  return out;
+}
+
+double secs_since(std::uint64_t t0) { return static_cast<double>(now_ns() - t0) / 1e9; }
+
+// Bytes of the regular files under dir; only those that are not log, WAL
+// or lock files when data_only.
+std::uint64_t dir_bytes(const Engine& e, bool data_only) {
+  std::uint64_t n = 0;
+  for (const auto& f : fs::recursive_directory_iterator(e.config().dir)) {
+    if (!f.is_regular_file()) continue;
+    if (data_only && e.is_log_file(f.path().filename().string())) continue;
+    n += f.file_size();
+  }
+  return n;
+}
+
+// A 1-byte key that sorts at or below every 24-byte key: scans start here.
+constexpr std::string_view kLowest("\0", 1);
+
+class Runner {
+ public:
+  Runner(Engine& e, const Data& d, std::function<void(const Result&)> emit)
+      : e_(e), d_(d), p_(d.plan), emit_(std::move(emit)) {}
+
+  void run_all();
+
+ private:
+  // Runs body with CPU time and peak RSS measured around it. body sets
+  // r.ops and r.seconds (its own timed region) and fills lat.
+  template <class Body>
+  Result measure(const std::string& id, Body body) {
+    std::cerr << "  [" << e_.name() << "] " << id << "\n";
+    Result r;
+    r.engine = e_.name();
+    r.workload = id;
+    Latencies lat(std::max({p_.items, p_.reads, p_.range_scans, p_.nosync_commits, p_.mixed_ops}));
+    Usage u;
+    u.start();
+    body(r, lat);
+    r.cpu_s = u.cpu_seconds();
+    r.peak_rss = Usage::peak_rss_bytes();
+    const Percentiles pc = lat.percentiles();
+    r.p50_us = pc.p50;
+    r.p95_us = pc.p95;
+    r.p99_us = pc.p99;
+    return r;
+  }
+  // Two rows: every file (id) and data files only (id + "_data").
+  void size_row(const std::string& id) {
+    Result r;
+    r.engine = e_.name();
+    r.workload = id;
+    r.kind = "size";
+    r.bytes = dir_bytes(e_, false);
+    emit_(r);
+    r.workload = id + "_data";
+    r.bytes = dir_bytes(e_, true);
+    emit_(r);
+  }
+  std::uint64_t count_all() {
+    std::uint64_t bytes = 0;
+    return e_.reader()->scan(kLowest, ~std::uint64_t{0}, &bytes);
+  }
+
+  void load(const std::string& id, bool sorted);
+  void single_commits(const std::string& id, std::uint64_t first, std::uint64_t count, bool final_sync);
+  void batch_writes();
+  void reads(const std::string& id);
+  void range_reads();
+  void threaded_reads(unsigned threads);
+  void full_scan();
+  void removals();
+  void compaction();
+  void mixed();
+
+  Engine& e_;
+  const Data& d_;
+  const Plan& p_;
+  std::function<void(const Result&)> emit_;
+};
+
+void Runner::load(const std::string& id, bool sorted) {
+  const bool append = sorted && e_.has_append();
+  Result r = measure(id, [&](Result& res, Latencies& lat) {
+    const std::uint64_t t0 = now_ns();
+    e_.begin_write();
+    for (std::uint64_t i = 0; i < p_.items; ++i) {
+      const std::uint64_t k = sorted ? d_.sorted[i] : i;
+      const std::uint64_t t = now_ns();
+      e_.put(d_.key(k), d_.value(k), append);
+      lat.add(now_ns() - t);
+    }
+    e_.commit();
+    res.seconds = secs_since(t0);
+    res.ops = p_.items;
+  });
+  r.note = std::string(append ? "append path" : "plain puts") + ", 1 txn; latency per put";
+  emit_(r);
+}
+
+void Runner::single_commits(const std::string& id, std::uint64_t first, std::uint64_t count, bool final_sync) {
+  Result r = measure(id, [&](Result& res, Latencies& lat) {
+    const std::uint64_t t0 = now_ns();
+    for (std::uint64_t j = 0; j < count; ++j) {
+      const std::uint64_t k = p_.items + first + j;
+      const std::uint64_t t = now_ns();
+      e_.begin_write();
+      e_.put(d_.key(k), d_.value(k), false);
+      e_.commit();
+      lat.add(now_ns() - t);
+    }
+    if (final_sync) e_.sync();
+    res.seconds = secs_since(t0);
+    res.ops = count;
+  });
+  r.note = final_sync ? "latency per commit; total includes 1 final sync" : "latency per commit";
+  emit_(r);
+}
+
+void Runner::batch_writes() {
+  const std::uint64_t first = p_.items + p_.durable_commits + p_.nosync_commits;
+  Result r = measure("writes_batch", [&](Result& res, Latencies& lat) {
+    const std::uint64_t t0 = now_ns();
+    for (std::uint64_t b = 0; b < p_.batch_commits; ++b) {
+      const std::uint64_t t = now_ns();
+      e_.begin_write();
+      for (std::uint64_t j = 0; j < p_.batch_size; ++j) {
+        const std::uint64_t k = first + b * p_.batch_size + j;
+        e_.put(d_.key(k), d_.value(k), false);
+      }
+      e_.commit();
+      lat.add(now_ns() - t);
+    }
+    res.seconds = secs_since(t0);
+    res.ops = p_.batch_commits * p_.batch_size;
+  });
+  r.note = "ops = puts; latency per " + num(p_.batch_size) + "-put commit";
+  emit_(r);
+}
+
+void Runner::reads(const std::string& id) {
+  std::uint64_t misses = 0, wrong = 0;
+  Result r = measure(id, [&](Result& res, Latencies& lat) {
+    std::unique_ptr<Reader> rd = e_.reader();
+    const std::uint64_t t0 = now_ns();
+    std::string_view v;
+    for (const std::uint32_t i : d_.read_order) {
+      const std::uint64_t t = now_ns();
+      const bool found = rd->get(d_.key(i), &v);
+      lat.add(now_ns() - t);
+      if (!found) {
+        ++misses;
+      } else if (v != d_.value(i)) {
+        ++wrong;
+      }
+    }
+    res.seconds = secs_since(t0);
+    res.ops = d_.read_order.size();
+  });
+  r.ok = misses == 0 && wrong == 0;
+  r.note = num(misses) + " misses, " + num(wrong) + " wrong values";
+  emit_(r);
+}
+
+void Runner::range_reads() {
+  std::uint64_t seen = 0;
+  Result r = measure("range_reads", [&](Result& res, Latencies& lat) {
+    std::unique_ptr<Reader> rd = e_.reader();
+    std::uint64_t bytes = 0;
+    const std::uint64_t t0 = now_ns();
+    for (const std::uint32_t i : d_.scan_order) {
+      const std::uint64_t t = now_ns();
+      seen += rd->scan(d_.key(i), p_.range_len, &bytes);
+      lat.add(now_ns() - t);
+    }
+    res.seconds = secs_since(t0);
+    res.ops = d_.scan_order.size();
+  });
+  r.ok = seen == d_.scan_expected;
+  r.note = "saw " + num(seen) + " entries, expected " + num(d_.scan_expected);
+  emit_(r);
+}
+
+void Runner::threaded_reads(unsigned threads) {
+  std::atomic<std::uint64_t> misses{0};
+  Result r = measure("reads_t" + std::to_string(threads), [&](Result& res, Latencies& lat) {
+    std::vector<Latencies> lats(threads, Latencies(d_.read_order.size() / threads));
+    std::atomic<unsigned> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> ts;
+    const std::uint64_t per = d_.read_order.size() / threads;
+    for (unsigned t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        std::unique_ptr<Reader> rd = e_.reader();
+        std::uint64_t miss = 0;
+        std::string_view v;
+        ready.fetch_add(1);
+        while (!go.load()) std::this_thread::yield();
+        for (std::uint64_t j = t * per; j < (t + 1) * per; ++j) {
+          const std::uint32_t i = d_.read_order[j];
+          const std::uint64_t s = now_ns();
+          const bool found = rd->get(d_.key(i), &v);
+          lats[t].add(now_ns() - s);
+          if (!found || v != d_.value(i)) ++miss;
+        }
+        misses.fetch_add(miss);
+      });
+    }
+    while (ready.load() < threads) std::this_thread::yield();
+    const std::uint64_t t0 = now_ns();
+    go.store(true);
+    for (std::thread& th : ts) th.join();
+    res.seconds = secs_since(t0);
+    res.ops = per * threads;
+    for (const Latencies& l : lats) lat.merge(l);
+  });
+  r.ok = misses.load() == 0;
+  r.note = num(misses.load()) + " misses or wrong values; one reader per thread";
+  emit_(r);
+}
+
+void Runner::full_scan() {
+  std::uint64_t seen = 0;
+  Result r = measure("scan_full", [&](Result& res, Latencies&) {
+    std::unique_ptr<Reader> rd = e_.reader();
+    std::uint64_t bytes = 0;
+    const std::uint64_t t0 = now_ns();
+    seen = rd->scan(kLowest, ~std::uint64_t{0}, &bytes);
+    res.seconds = secs_since(t0);
+    res.ops = seen;
+  });
+  r.ok = seen == d_.total;
+  r.note = "saw " + num(seen) + " entries, expected " + num(d_.total) + "; ops = entries";
+  emit_(r);
+}
+
+void Runner::removals() {
+  Result r = measure("removals", [&](Result& res, Latencies& lat) {
+    const std::uint64_t t0 = now_ns();
+    e_.begin_write();
+    for (const std::uint32_t i : d_.removed) {
+      const std::uint64_t t = now_ns();
+      e_.del(d_.key(i));
+      lat.add(now_ns() - t);
+    }
+    e_.commit();
+    res.seconds = secs_since(t0);
+    res.ops = d_.removed.size();
+  });
+  const std::uint64_t left = count_all();
+  r.ok = left == d_.remaining.size();
+  r.note = "1 txn; " + num(left) + " entries left, expected " + num(d_.remaining.size()) + "; latency per delete";
+  emit_(r);
+}
+
+void Runner::compaction() {
+  Result r = measure("compact", [&](Result& res, Latencies&) {
+    const std::uint64_t t0 = now_ns();
+    e_.compact();
+    res.seconds = secs_since(t0);
+    res.ops = 1;
+  });
+  const std::uint64_t left = count_all();
+  r.ok = left == d_.remaining.size();
+  r.note = num(left) + " entries after compaction, expected " + num(d_.remaining.size());
+  emit_(r);
+}
+
+void Runner::mixed() {
+  std::atomic<std::uint64_t> misses{0}, bad_scans{0};
+  const unsigned threads = p_.mixed_threads;
+  std::vector<Latencies> by_op(3 * threads);  // per thread: get, put, scan
+  Result r = measure("mixed", [&](Result& res, Latencies& lat) {
+    std::vector<Latencies> lats(threads, Latencies(p_.mixed_ops / threads));
+    std::mutex writer;  // one write txn at a time, for every engine
+    std::atomic<unsigned> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> ts;
+    const std::uint64_t per = p_.mixed_ops / threads;
+    const std::uint64_t nrem = d_.remaining.size();
+    for (unsigned t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        std::mt19937_64 rng(p_.seed * 1000 + t);
+        std::unique_ptr<Reader> rd = e_.reader();
+        std::string_view v;
+        std::uint64_t bytes = 0, miss = 0, bad = 0;
+        ready.fetch_add(1);
+        while (!go.load()) std::this_thread::yield();
+        for (std::uint64_t j = 0; j < per; ++j) {
+          const unsigned op = static_cast<unsigned>(rng() % 4);
+          std::uint64_t pos = rng() % nrem;
+          const std::uint32_t k = d_.remaining[pos];
+          const std::uint64_t s = now_ns();
+          if (op <= 1) {  // 50 %: read
+            rd->refresh();
+            if (!rd->get(d_.key(k), &v)) ++miss;
+            lats[t].add(now_ns() - s);
+            by_op[3 * t].add(now_ns() - s);
+          } else if (op == 2) {  // 25 %: overwrite a key of this thread's share
+            pos -= pos % threads;
+            pos = pos + t < nrem ? pos + t : t;
+            const std::uint64_t len = p_.mixed_min_value + rng() % (p_.mixed_max_value - p_.mixed_min_value + 1);
+            const std::uint64_t off = rng() % (d_.blob.size() - len);
+            const std::uint64_t s2 = now_ns();
+            {
+              std::lock_guard<std::mutex> g(writer);
+              e_.begin_write();
+              e_.put(d_.key(d_.remaining[pos]), std::string_view(d_.blob.data() + off, len), false);
+              e_.commit();
+            }
+            lats[t].add(now_ns() - s2);
+            by_op[3 * t + 1].add(now_ns() - s2);
+          } else {  // 25 %: scan of range_len entries
+            rd->refresh();
+            const std::uint64_t n = rd->scan(d_.key(k), p_.range_len, &bytes);
+            lats[t].add(now_ns() - s);
+            by_op[3 * t + 2].add(now_ns() - s);
+            if (n != d_.remaining_from(k, p_.range_len)) ++bad;
+          }
+        }
+        misses.fetch_add(miss);
+        bad_scans.fetch_add(bad);
+      });
+    }
+    while (ready.load() < threads) std::this_thread::yield();
+    const std::uint64_t t0 = now_ns();
+    go.store(true);
+    for (std::thread& th : ts) th.join();
+    res.seconds = secs_since(t0);
+    res.ops = per * threads;
+    for (const Latencies& l : lats) lat.merge(l);
+  });
+  r.ok = misses.load() == 0 && bad_scans.load() == 0;
+  r.note = num(misses.load()) + " read misses, " + num(bad_scans.load()) +
+           " scans with a wrong count; writes are 1-put no-sync commits, one writer at a time; p50/p99 us:";
+  const char* names[3] = {"get", "put", "scan"};
+  for (unsigned op = 0; op < 3; ++op) {
+    Latencies all;
+    for (unsigned t = 0; t < threads; ++t) all.merge(by_op[3 * t + op]);
+    const Percentiles pc = all.percentiles();
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " %s %.2f/%.1f", names[op], pc.p50, pc.p99);
+    r.note += buf;
+  }
+  emit_(r);
+}
+
+void Runner::run_all() {
+  {  // the harness's own memory (the shared data set), before any engine work
+    Result r;
+    r.engine = e_.name();
+    r.workload = "rss_baseline";
+    r.kind = "info";
+    r.peak_rss = Usage::current_rss_bytes();
+    emit_(r);
+  }
+  const EngineConfig base = e_.config();
+  e_.open(Mode::durable);
+  load("load", false);
+  e_.close();
+  size_row("size_load");
+
+  EngineConfig sorted = base;
+  sorted.dir = base.dir + "-sorted";
+  fs::create_directories(sorted.dir);
+  e_.set_config(sorted);
+  e_.open(Mode::durable);
+  load("load_sorted", true);
+  e_.close();
+  fs::remove_all(sorted.dir);
+  e_.set_config(base);
+
+  e_.open(Mode::durable);
+  single_commits("writes_durable", 0, p_.durable_commits, false);
+  e_.close();
+  e_.open(Mode::no_sync);
+  single_commits("writes_nosync", p_.durable_commits, p_.nosync_commits, true);
+  e_.close();
+  e_.open(Mode::durable);
+  batch_writes();
+  reads("reads_1");
+  reads("reads_2");
+  range_reads();
+  for (const unsigned t : p_.threads) threaded_reads(t);
+  full_scan();
+  removals();
+  e_.close();
+  size_row("size_removed");
+  e_.open(Mode::durable);
+  compaction();
+  e_.close();
+  size_row("size_compacted");
+  e_.open(Mode::no_sync);
+  mixed();
+  e_.close();
+}
+
+}  // namespace
+
+std::vector<WorkloadInfo> workload_list(const Plan& p) {
+  std::vector<WorkloadInfo> v{
+      {"load", "bulk load: " + num(p.items) + " random puts, 1 txn"},
+      {"load_sorted", "bulk load, sorted input (append where the engine has it), 1 txn"},
+      {"writes_durable", "individual writes, durable: " + num(p.durable_commits) + " commits of 1 put"},
+      {"writes_nosync", "individual writes, no-sync: " + num(p.nosync_commits) + " commits of 1 put"},
+      {"writes_batch", "batch writes, durable: " + num(p.batch_commits) + " commits of " + num(p.batch_size) + " puts"},
+      {"reads_1", "random reads: " + num(p.reads) + " gets, pass 1"},
+      {"reads_2", "random reads: " + num(p.reads) + " gets, pass 2"},
+      {"range_reads", "random range reads: " + num(p.range_scans) + " scans of " + num(p.range_len)},
+  };
+  for (const unsigned t : p.threads) {
+    v.push_back({"reads_t" + std::to_string(t),
+                 "random reads, " + std::to_string(t) + " thread" + (t > 1 ? "s" : "") + ": " + num(p.reads) + " gets"});
+  }
+  v.push_back({"scan_full", "full sequential scan (entries/s)"});
+  v.push_back({"removals", "removals: " + num(p.items / 2 + p.items % 2) + " deletes, 1 txn"});
+  v.push_back({"mixed", "mixed, " + std::to_string(p.mixed_threads) + " threads: " + num(p.mixed_ops) +
+                            " ops (50 % get, 25 % put, 25 % scan), values " + num(p.mixed_min_value) + " B-" +
+                            num(p.mixed_max_value / 1024) + " KiB"});
+  v.push_back({"compact", "compaction time (s)", "time"});
+  v.push_back({"size_load", "after bulk load: all files", "size"});
+  v.push_back({"size_load_data", "after bulk load: data files (no WAL/log/lock)", "size"});
+  v.push_back({"size_removed", "after removals: all files", "size"});
+  v.push_back({"size_removed_data", "after removals: data files", "size"});
+  v.push_back({"size_compacted", "after compaction: all files", "size"});
+  v.push_back({"size_compacted_data", "after compaction: data files", "size"});
+  return v;
+}
+
+void run_workloads(Engine& engine, const Data& data, const EngineConfig& config,
+                   const std::function<void(const Result&)>& emit) {
+  fs::create_directories(config.dir);
+  engine.set_config(config);
+  Runner(engine, data, emit).run_all();
+  fs::remove_all(config.dir);
+}
+
+}  // namespace bench
