@@ -1,0 +1,204 @@
+#!/usr/bin/env escript
+%% -*- erlang -*-
+%%! +A 1
+%% alder_store_bench: the node's store benchmark through the Erlang binding
+%% (alder_store, i.e. Erlang -> NIF -> alder::PathStore), the same workload
+%% as bench/path_store_bench.cc's PathStore column, all in no_sync mode:
+%%
+%%   write          N writes of key-<i> (64-byte values), one commit each
+%%   write batched  N writes of key-<i>, batches of 1000 (begin_batch, write/3
+%%                  per key, commit_batch)
+%%   write_many     N writes of key-<i>, 1000 per write_many/2 call (one txn each)
+%%   read           N random reads of key-<i>, 0 misses (checked)
+%%   read_many      the same N reads, 100 keys per read_many call
+%%   read x8        the same N reads split over 8 processes (throughput)
+%%   group load     N keys in groups of 10, make_group + write, batches of 1000
+%%   list           L random group listings, each must list its 10 keys (checked)
+%%
+%% One Erlang process issues every call (as the C++ bench uses one thread).
+%% With --cxx PATH it also runs the C++ bench (PATH --dir DIR --n N --lists
+%% L) and prints the C++/Erlang ratio per phase (the overhead of the NIF
+%% path). A program, not a test: exits 2 only if a check fails.
+%%
+%% Build the binding first (bindings/erlang/test.sh, or `rebar3 compile` in
+%% bindings/erlang). Usage:
+%%   bench/erlang/alder_store_bench.escript [--dir /tmp] [--n 100000]
+%%       [--lists 20000] [--cxx build/bench/path_store_bench]
+-mode(compile).
+
+main(Args) ->
+    Opts = parse(Args, #{dir => "/tmp", n => 100000, lists => 20000, cxx => undefined}),
+    setup_code_path(),
+    #{dir := Dir, n := N, lists := L} = Opts,
+    io:format("command: alder_store_bench.escript ~s~n", [lists:join(" ", Args)]),
+    io:format("machine: ~p schedulers, ~p dirty I/O schedulers, OTP ~s~n",
+              [erlang:system_info(schedulers), erlang:system_info(dirty_io_schedulers),
+               erlang:system_info(otp_release)]),
+    io:format("workload: n ~p, lists ~p, group 10, batches of 1000, durability no_sync~n", [N, L]),
+    Base = filename:join(Dir, "alder-store-bench-" ++ os:getpid()),
+    rand:seed(exsss, {42, 43, 44}),
+    S1 = store(Base, "plain"),
+    W = rate(N, fun() -> [ok = alder_store:write(S1, key(I), value(I)) || I <- lists:seq(0, N - 1)] end),
+    ReadOrder = shuffle(lists:seq(0, N - 1)),
+    R = rate(N, fun() -> [check_read(alder_store:read(S1, key(I)), I) || I <- ReadOrder] end),
+    RM = rate(N, fun() -> read_many(S1, ReadOrder) end),
+    S2 = store(Base, "batched"),
+    WB = rate(N, fun() -> write_batched(S2, N) end),
+    S4 = store(Base, "write-many"),
+    WM = rate(N, fun() -> write_many(S4, N) end),
+    R8 = rate(N, fun() -> parallel_reads(S1, ReadOrder, 8) end),
+    S3 = store(Base, "groups"),
+    GL = rate(N, fun() -> group_load(S3, N) end),
+    Groups = (N + 9) div 10,
+    ListOrder = [rand:uniform(Groups) - 1 || _ <- lists:seq(1, L)],
+    LR = rate(L, fun() -> [check_list(alder_store:list(S3, group(G)), G, N) || G <- ListOrder] end),
+    [ok = alder_store:stop(S) || S <- [S1, S2, S3, S4]],
+    os:cmd("rm -rf '" ++ Base ++ "'"),
+    Cxx = cxx_rates(Opts),
+    Rows = [{"write", "N writes of key-<i>, one commit each", W, "write"},
+            {"write batched", "N writes of key-<i>, batches of 1000", WB, none},
+            {"write_many", "N writes of key-<i>, 1000 per call", WM, none},
+            {"read", "N random reads, 0 misses", R, "read"},
+            {"read_many", "N random reads, 100 per call, 0 misses", RM, none},
+            {"read x8", "N random reads over 8 processes", R8, none},
+            {"group load", "N keys in groups of 10, batches of 1000", GL, "group load"},
+            {"list", "random group lists, all keys present", LR, "list"}],
+    io:format("~n| ~-13s | ~-40s | ~13s | ~13s | ~9s |~n",
+              ["phase", "what", "Erlang op/s", "C++ op/s", "C++/Erl"]),
+    io:format("|~s|~s|~s|~s|~s|~n", [lists:duplicate(15, $-), lists:duplicate(42, $-),
+                                      lists:duplicate(15, $-), lists:duplicate(15, $-),
+                                      lists:duplicate(11, $-)]),
+    [begin
+         C = maps:get(CxxKey, Cxx, undefined),
+         {CS, Ratio} = case C of
+                           undefined -> {"-", "-"};
+                           _ -> {integer_to_list(round(C)), io_lib:format("~.2fx", [C / Rate])}
+                       end,
+         io:format("| ~-13s | ~-40s | ~13B | ~13s | ~9s |~n", [Name, What, round(Rate), CS, Ratio])
+     end || {Name, What, Rate, CxxKey} <- Rows],
+    io:format("~n(C++ op/s: the PathStore column of ~s; C++/Erl is how many times faster the~n"
+              " same operations run in C++ directly; '-': no C++ counterpart phase)~n",
+              [case maps:get(cxx, Opts) of undefined -> "path_store_bench (not run: no --cxx)";
+                   P -> P end]).
+
+parse([], Acc) -> Acc;
+parse(["--dir", D | T], Acc) -> parse(T, Acc#{dir => D});
+parse(["--n", N | T], Acc) -> parse(T, Acc#{n => list_to_integer(N)});
+parse(["--lists", L | T], Acc) -> parse(T, Acc#{lists => list_to_integer(L)});
+parse(["--cxx", P | T], Acc) -> parse(T, Acc#{cxx => P});
+parse(Other, _) ->
+    io:format(standard_error, "usage: alder_store_bench.escript [--dir D] [--n N] [--lists L] "
+              "[--cxx PATH]~nunknown: ~p~n", [Other]),
+    halt(1).
+
+%% Adds bindings/erlang's build output to the code path (relative to this
+%% script: bench/erlang/ -> the repository root).
+setup_code_path() ->
+    Root = filename:dirname(filename:dirname(filename:dirname(filename:absname(escript:script_name())))),
+    Ebin = filename:join([Root, "bindings", "erlang", "_build", "default", "lib", "alder", "ebin"]),
+    case filelib:is_dir(Ebin) of
+        true -> code:add_patha(Ebin);
+        false ->
+            io:format(standard_error, "~s missing: build the binding first "
+                      "(bindings/erlang/test.sh or rebar3 compile)~n", [Ebin]),
+            halt(1)
+    end.
+
+store(Base, Name) ->
+    Opts = #{<<"store-module">> => alder_store,
+             <<"name">> => unicode:characters_to_binary(filename:join(Base, Name)),
+             <<"alder-flags">> => [no_sync]},
+    ok = alder_store:reset(Opts),
+    {ok, _} = alder_store:start(Opts),
+    Opts.
+
+rate(Ops, Fun) ->
+    T0 = erlang:monotonic_time(),
+    _ = Fun(),
+    Us = erlang:convert_time_unit(erlang:monotonic_time() - T0, native, microsecond),
+    Ops * 1000000 / max(Us, 1).
+
+write_batched(S, N) ->
+    [begin
+         {ok, B} = alder_store:begin_batch(S),
+         [ok = alder_store:write(B, key(I), value(I)) || I <- lists:seq(I0, min(N, I0 + 1000) - 1)],
+         {ok, _} = alder_store:commit_batch(B)
+     end || I0 <- lists:seq(0, N - 1, 1000)].
+
+write_many(S, N) ->
+    [ok = alder_store:write_many(S, [{key(I), value(I)} || I <- lists:seq(I0, min(N, I0 + 1000) - 1)])
+     || I0 <- lists:seq(0, N - 1, 1000)].
+
+parallel_reads(S, Order, P) ->
+    Self = self(),
+    Chunks = split(Order, (length(Order) + P - 1) div P),
+    Pids = [spawn_link(fun() -> [check_read(alder_store:read(S, key(I)), I) || I <- C],
+                                Self ! {read_done, self()} end) || C <- Chunks],
+    [receive {read_done, Pid} -> ok end || Pid <- Pids].
+
+split([], _) -> [];
+split(L, K) when length(L) =< K -> [L];
+split(L, K) -> {H, T} = lists:split(K, L), [H | split(T, K)].
+
+group_load(S, N) ->
+    Groups = (N + 9) div 10,
+    [begin
+         {ok, B} = alder_store:begin_batch(S),
+         [begin
+              ok = alder_store:make_group(B, group(G)),
+              [ok = alder_store:write(B, <<(group(G))/binary, "/", (key(I))/binary>>, value(I))
+               || I <- lists:seq(G * 10, min(N, (G + 1) * 10) - 1)]
+          end || G <- lists:seq(G0, min(Groups, G0 + 100) - 1)],
+         {ok, _} = alder_store:commit_batch(B)
+     end || G0 <- lists:seq(0, Groups - 1, 100)].
+
+read_many(S, Order) ->
+    case length(Order) > 100 of
+        true ->
+            {Chunk, Rest} = lists:split(100, Order),
+            check_many(alder_store:read_many(S, [key(I) || I <- Chunk]), Chunk),
+            read_many(S, Rest);
+        false ->
+            check_many(alder_store:read_many(S, [key(I) || I <- Order]), Order)
+    end.
+
+check_many(Results, Is) -> lists:foreach(fun({R, I}) -> check_read(R, I) end, lists:zip(Results, Is)).
+
+check_read({ok, V}, I) ->
+    case value(I) of
+        V -> ok;
+        _ -> fail({wrong_value, I})
+    end;
+check_read(Other, I) -> fail({read_miss, I, Other}).
+
+check_list({ok, Names}, G, N) ->
+    Expected = lists:sort([key(I) || I <- lists:seq(G * 10, min(N, (G + 1) * 10) - 1)]),
+    case Names of
+        Expected -> ok;
+        _ -> fail({wrong_list, G, Names})
+    end;
+check_list(Other, G, _) -> fail({list_miss, G, Other}).
+
+fail(What) ->
+    io:format(standard_error, "CHECK FAILED: ~p~n", [What]),
+    halt(2).
+
+key(I) -> <<"key-", (integer_to_binary(I))/binary>>.
+value(I) ->
+    V = <<"value-", (integer_to_binary(I))/binary, "-">>,
+    <<V/binary, (binary:copy(<<"v">>, 64 - byte_size(V)))/binary>>.
+group(G) -> <<"group-", (integer_to_binary(G))/binary>>.
+
+shuffle(L) -> [X || {_, X} <- lists:sort([{rand:uniform(), X} || X <- L])].
+
+%% Runs the C++ bench and reads its PathStore column: #{Phase => op/s}.
+cxx_rates(#{cxx := undefined}) -> #{};
+cxx_rates(#{cxx := Path, dir := Dir, n := N, lists := L}) ->
+    Cmd = io_lib:format("'~s' --dir '~s' --n ~B --lists ~B", [Path, Dir, N, L]),
+    io:format("running C++: ~s~n", [Cmd]),
+    Out = os:cmd(lists:flatten(Cmd)),
+    maps:from_list(
+      [{string:trim(Phase), list_to_float(string:trim(Ps) ++ ".0")}
+       || Line <- string:split(Out, "\n", all),
+          [_, Phase, _What, Ps | _] <- [string:split(Line, "|", all)],
+          lists:member(string:trim(Phase), ["write", "read", "group load", "list"])]).

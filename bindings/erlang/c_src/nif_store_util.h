@@ -1,0 +1,64 @@
+// Term builders for path-store results, shared by nif_store.cc and
+// nif_batch.cc. Each copies its input into new binaries (the store returns
+// owned strings). Throw std::bad_alloc when the VM cannot allocate.
+#pragma once
+
+#include <erl_nif.h>
+
+#include <alder/path_store.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nif_util.h"
+
+namespace alder_nif {
+
+/// {ok, Binary} | not_found.
+inline ERL_NIF_TERM read_term(ErlNifEnv* env, const std::optional<std::string>& v) {
+  return v ? make_ok(env, make_binary(env, *v)) : atoms.not_found;
+}
+
+/// simple | composite | not_found.
+inline ERL_NIF_TERM type_term(alder::PathType t) {
+  switch (t) {
+    case alder::PathType::simple: return atoms.simple;
+    case alder::PathType::composite: return atoms.composite;
+    default: return atoms.not_found;
+  }
+}
+
+/// {ok, [Binary]} | not_found.
+inline ERL_NIF_TERM names_term(ErlNifEnv* env, const std::optional<std::vector<std::string>>& names) {
+  if (!names) return atoms.not_found;
+  std::vector<ERL_NIF_TERM> out;
+  out.reserve(names->size());
+  for (const std::string& n : *names) out.push_back(make_binary(env, n));
+  return make_ok(env, enif_make_list_from_array(env, out.data(), static_cast<unsigned>(out.size())));
+}
+
+/// Reads [{Path, Value}] (iodata each) into views valid until the NIF call
+/// returns. False when the term is not such a list.
+inline bool get_pairs(ErlNifEnv* env, ERL_NIF_TERM list,
+                      std::vector<std::pair<std::string_view, std::string_view>>* out) {
+  unsigned len;
+  if (!enif_get_list_length(env, list, &len)) return false;
+  out->reserve(len);
+  ERL_NIF_TERM head;
+  while (enif_get_list_cell(env, list, &head, &list)) {
+    int arity;
+    const ERL_NIF_TERM* t;
+    std::string_view k, v;
+    if (!enif_get_tuple(env, head, &arity, &t) || arity != 2 || !get_bytes(env, t[0], &k) ||
+        !get_bytes(env, t[1], &v)) {
+      return false;
+    }
+    out->emplace_back(k, v);
+  }
+  return true;
+}
+
+}  // namespace alder_nif

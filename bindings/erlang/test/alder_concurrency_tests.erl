@@ -1,0 +1,169 @@
+%% @doc Concurrency: 8 Erlang processes reading while one writes, and
+%% one-shot writers racing batches through the writer gate. No scheduler
+%% may be blocked: every NIF call that touches data must have run on a
+%% dirty I/O scheduler (the NIF counts calls per scheduler kind), and the
+%% functions are registered that way.
+-module(alder_concurrency_tests).
+
+-include_lib("eunit/include/eunit.hrl").
+
+-define(N, 3000).
+-define(READERS, 8).
+
+registered_dirty_test() ->
+    Flags = alder_nif:dirty_flags(),
+    Normal = [{F, A} || {F, A, normal} <- Flags],
+    ?assertEqual([{dirty_flags, 0}, {thread_counts, 0}], lists:sort(Normal)),
+    ?assertEqual(length(Flags) - 2, length([x || {_, _, dirty_io} <- Flags])).
+
+readers_and_writer_test_() ->
+    {timeout, 300, fun readers_and_writer/0}.
+
+readers_and_writer() ->
+    S = alder_test_lib:fresh_store("concurrency"),
+    ok = alder_store:make_group(S, <<"groups">>),
+    Before = alder_nif:thread_counts(),
+    Published = atomics:new(1, []),
+    Self = self(),
+    Writer = spawn_link(fun() -> writer(S, Published), Self ! {writer_done, self()} end),
+    Readers = [spawn_link(fun() -> Self ! {reader_done, self(), reader(S, Published, 0, 0)} end)
+               || _ <- lists:seq(1, ?READERS)],
+    RunQueues = sample_run_queues(Writer, []),
+    receive {writer_done, Writer} -> ok end,
+    Results = [receive {reader_done, R, Res} -> Res end || R <- Readers],
+    After = alder_nif:thread_counts(),
+    %% every reader read something, and never a wrong or missing value
+    [?assertMatch({Reads, 0} when Reads > 0, Res) || Res <- Results],
+    %% no call ran on a normal scheduler; all of them ran on dirty I/O ones
+    ?assertEqual(maps:get(normal, Before), maps:get(normal, After)),
+    ?assertEqual(maps:get(dirty_cpu, Before), maps:get(dirty_cpu, After)),
+    Calls = maps:get(dirty_io, After) - maps:get(dirty_io, Before),
+    ?assert(Calls >= ?N + lists:sum([R || {R, _} <- Results])),
+    %% the normal run queues never held more than the test's own processes
+    ?assert(lists:max(RunQueues) =< ?READERS + 2),
+    ?assertEqual({ok, [<<"g0">>, <<"g1">>, <<"g2">>]}, alder_store:list(S, <<"groups">>)),
+    ok = alder_store:stop(S).
+
+%% Writes key-1..key-N (publishing each index after its write commits),
+%% and one link into a group every 1000 keys.
+writer(S, Published) ->
+    lists:foreach(
+      fun(I) ->
+              ok = alder_store:write(S, key(I), val(I)),
+              case I rem 1000 of
+                  0 -> ok = alder_store:make_link(S, key(I), [<<"groups">>, g(I)]);
+                  _ -> ok
+              end,
+              atomics:put(Published, 1, I)
+      end, lists:seq(1, ?N)).
+
+%% Reads random published keys (single, read_many, through the group
+%% links) until the writer is done; returns {Reads, Misses}.
+reader(S, Published, Reads, Misses) ->
+    case atomics:get(Published, 1) of
+        ?N -> {Reads, Misses};
+        0 -> erlang:yield(), reader(S, Published, Reads, Misses);
+        Max ->
+            I = rand:uniform(Max),
+            J = rand:uniform(Max),
+            M1 = case alder_store:read(S, key(I)) of {ok, V} -> bad(V =/= val(I)); _ -> 1 end,
+            M2 = case alder_store:read_many(S, [key(J), key(I)]) of
+                     [{ok, VJ}, {ok, VI}] -> bad(VJ =/= val(J) orelse VI =/= val(I));
+                     _ -> 1
+                 end,
+            {Calls3, M3} =
+                case Max >= 1000 of
+                    true ->
+                        case alder_store:read(S, [<<"groups">>, <<"g0">>]) of
+                            {ok, V0} -> {1, bad(V0 =/= val(1000))};
+                            _ -> {1, 1}
+                        end;
+                    false -> {0, 0}
+                end,
+            reader(S, Published, Reads + 2 + Calls3, Misses + M1 + M2 + M3)
+    end.
+
+bad(true) -> 1;
+bad(false) -> 0.
+
+key(I) -> <<"key-", (integer_to_binary(I))/binary>>.
+val(I) -> <<"value-", (integer_to_binary(I))/binary>>.
+g(I) -> <<"g", (integer_to_binary(I div 1000 - 1))/binary>>.
+
+%% Samples the normal schedulers' run queue length until Writer exits.
+sample_run_queues(Writer, Acc) ->
+    case is_process_alive(Writer) of
+        false -> [0 | Acc];
+        true ->
+            receive after 2 -> ok end,
+            sample_run_queues(Writer, [erlang:statistics(run_queue) | Acc])
+    end.
+
+gate_under_contention_test_() ->
+    {timeout, 300, fun gate_under_contention/0}.
+
+%% 4 one-shot writers and 1 process running batches, all at once: every
+%% write lands, nobody waits forever (a lost wake-up would hang here).
+gate_under_contention() ->
+    S = alder_test_lib:fresh_store("gate"),
+    Self = self(),
+    Writers = [spawn_link(fun() ->
+                   [ok = alder_store:write(S, <<"w", W, "-", (integer_to_binary(I))/binary>>, <<"x">>)
+                    || I <- lists:seq(1, 200)],
+                   Self ! {done, self()}
+               end) || W <- "abcd"],
+    Batcher = spawn_link(fun() ->
+                  [begin
+                       {ok, B} = alder_store:begin_batch(S),
+                       [ok = alder_store:write(B, <<"b-", (integer_to_binary(N * 10 + I))/binary>>, <<"y">>)
+                        || I <- lists:seq(0, 9)],
+                       {ok, _} = alder_store:commit_batch(B)
+                   end || N <- lists:seq(0, 19)],
+                  Self ! {done, self()}
+              end),
+    [receive {done, P} -> ok end || P <- [Batcher | Writers]],
+    {ok, Top} = alder_store:list(S, <<>>),
+    ?assertEqual(4 * 200 + 200, length(Top)),
+    ok = alder_store:stop(S).
+
+close_and_reset_under_load_test_() ->
+    {timeout, 300, fun close_and_reset_under_load/0}.
+
+%% Readers and writers running while the store is reset, then while the env
+%% is closed: every call answers (a value, not_found, ok or an error), and
+%% after the close every process ends with env_closed; no crash.
+close_and_reset_under_load() ->
+    S = alder_test_lib:fresh_store("close-under-load"),
+    Env = alder_store:env(S),
+    ok = alder_store:write(S, <<"k">>, <<"v">>),
+    Self = self(),
+    Loop = fun L(F, N) ->
+               case F() of
+                   {error, env_closed} -> Self ! {stopped, self(), N};
+                   {error, txn_finished} -> L(F, N + 1);  % its batch was reset or closed
+                   R when R =:= ok; R =:= not_found; element(1, R) =:= ok -> L(F, N + 1)
+               end
+           end,
+    Readers = [spawn_link(fun() -> Loop(fun() -> alder_nif:store_read(Env, <<"k">>) end, 0) end)
+               || _ <- lists:seq(1, 6)],
+    Writers = [spawn_link(fun() ->
+                   Loop(fun() -> alder:await_writer(fun() -> alder_nif:store_write(Env, <<"k">>, <<"v">>) end) end, 0)
+               end) || _ <- lists:seq(1, 2)],
+    Batcher = spawn_link(fun() ->
+                  Loop(fun() ->
+                      case alder:await_writer(fun() -> alder_nif:batch_begin(Env) end) of
+                          {ok, B} ->
+                              _ = alder_nif:batch_write(B, <<"b">>, <<"1">>),
+                              case alder_nif:batch_commit(B) of
+                                  ok -> ok;
+                                  {error, txn_finished} -> ok
+                              end;
+                          Other -> Other
+                      end
+                  end, 0)
+              end),
+    [ok = alder_nif:store_reset(Env) || _ <- lists:seq(1, 20)],
+    ok = alder_nif:env_close(Env),
+    Counts = [receive {stopped, P, N} -> N end || P <- Readers ++ Writers ++ [Batcher]],
+    ?assertEqual(9, length(Counts)),
+    ok = alder_store:stop(S).
