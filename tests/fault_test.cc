@@ -240,6 +240,31 @@ TEST(FaultFullDisk, SyncFailingWithEnospcFailsTheCommitAndReopenWorks) {
   EXPECT_NO_THROW(w.commit());
 }
 
+// A disk with `room` bytes left for the file: growth past it is ENOSPC.
+class CapacityHook : public alder_fault::FaultHook {
+ public:
+  explicit CapacityHook(uint64_t limit) : limit_(limit) {}
+  alder_fault::IoVerdict before(IoOp op, int, uint64_t arg) override {
+    if (op == IoOp::grow && arg > limit_) return alder_fault::IoVerdict::fail(ENOSPC);
+    return alder_fault::IoVerdict::perform();
+  }
+
+ private:
+  uint64_t limit_;
+};
+
+TEST(FaultFullDisk, GrowthUsesTheLastFreeBytesWhenAStepDoesNotFit) {
+  TempDir dir;
+  { Env env = Env::open(dir.file(), alder_test::fast_options()); }
+  const uint64_t start = alder_test::file_size_of(dir.file());
+  CapacityHook hook(start + 400 * 1024);  // room for 100 pages; a growth step is 1 MiB
+  Env env = EnvAccess::open_with_hook(dir.file(), alder_test::fast_options(), &hook);
+  Txn w = env.begin_write();
+  for (int i = 0; i < 500; i++) w.put(alder_test::num_key(i), std::string(300, 'x'));  // ~50 pages
+  EXPECT_NO_THROW(w.commit());
+  EXPECT_LE(alder_test::file_size_of(dir.file()), start + 400 * 1024);
+}
+
 // Fills `path` until a write fails for real, in the calling process; returns
 // a problem or "".
 std::string fill_until_full(const std::string& path, const std::function<void()>& free_space) {
