@@ -26,36 +26,16 @@ using alder::ErrorCode;
 using alder::Txn;
 using alder_test::TempDir;
 
-struct Mode {
-  const char* name;
-  Durability durability;
-  bool write_map;
-  bool map_async;
-};
-void PrintTo(const Mode& m, std::ostream* os) { *os << m.name; }
-
-EnvOptions mode_options(const Mode& m) {
-  EnvOptions o;
-  o.durability = m.durability;
-  o.write_map = m.write_map;
-  o.map_async = m.map_async;
-  return o;
-}
-
-const Mode kModes[] = {
-    {"sync", Durability::sync, false, false},
-    {"no_meta_sync", Durability::no_meta_sync, false, false},
-    {"no_sync", Durability::no_sync, false, false},
-    {"write_map", Durability::sync, true, false},
-    {"write_map_async", Durability::sync, true, true},
-};
+using Mode = alder_test::DurabilityMode;
+using alder_test::mode_options;
 
 class PersistenceModes : public ::testing::TestWithParam<Mode> {
  protected:
   TempDir dir_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Modes, PersistenceModes, ::testing::ValuesIn(kModes),
+INSTANTIATE_TEST_SUITE_P(Modes, PersistenceModes,
+                         ::testing::ValuesIn(alder_test::kDurabilityModes),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // Several commits (puts, overwrites, deletes, an overflow value, a named
@@ -214,23 +194,10 @@ TEST(Persistence, ReadOnlyEnvReadsButDoesNotWrite) {
 
 // ------------------------------------------------------------------ crash
 
-struct CrashMode {
-  const char* name;
-  Durability durability;
-  bool write_map;
-  bool map_async;
-};
-void PrintTo(const CrashMode& m, std::ostream* os) { *os << m.name; }
-
-class PersistenceCrash : public ::testing::TestWithParam<CrashMode> {};
+class PersistenceCrash : public ::testing::TestWithParam<Mode> {};
 
 INSTANTIATE_TEST_SUITE_P(Modes, PersistenceCrash,
-                         ::testing::Values(CrashMode{"sync", Durability::sync, false, false},
-                                           CrashMode{"no_meta_sync", Durability::no_meta_sync,
-                                                     false, false},
-                                           CrashMode{"no_sync", Durability::no_sync, false, false},
-                                           CrashMode{"write_map", Durability::sync, true, false},
-                                           CrashMode{"map_async", Durability::sync, true, true}),
+                         ::testing::ValuesIn(alder_test::kDurabilityModes),
                          [](const auto& info) { return std::string(info.param.name); });
 
 constexpr int kPerCommit = 10;
@@ -279,10 +246,7 @@ std::size_t crash_value_size(std::uint64_t commit, int j) {
 // (so the kill lands anywhere inside a commit), and sends SIGKILL.
 TEST_P(PersistenceCrash, KillNineDuringCommitsLosesNothingReported) {
   TempDir dir;
-  EnvOptions opts;
-  opts.durability = GetParam().durability;
-  opts.write_map = GetParam().write_map;
-  opts.map_async = GetParam().map_async;
+  const EnvOptions opts = mode_options(GetParam());
   std::uint64_t reported = 0;
   const char* env_cases = std::getenv("ALDER_FAULT_CASES");
   const int rounds = env_cases && *env_cases ? std::atoi(env_cases) : 4;

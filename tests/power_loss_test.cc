@@ -20,19 +20,8 @@ using alder::detail::EnvAccess;
 using alder_fault::SimDisk;
 using alder_fault::Workload;
 
-struct Mode {
-  const char* name;
-  Durability durability;
-  bool write_map;
-  bool map_async;
-};
-void PrintTo(const Mode& m, std::ostream* os) { *os << m.name; }
-
-const Mode kModes[] = {{"sync", Durability::sync, false, false},
-                       {"write_map", Durability::sync, true, false},
-                       {"no_meta_sync", Durability::no_meta_sync, false, false},
-                       {"no_sync", Durability::no_sync, false, false},
-                       {"map_async", Durability::sync, true, true}};
+using Mode = alder_test::DurabilityMode;
+const auto& kModes = alder_test::kDurabilityModes;
 
 bool acknowledges_durably(const Mode& m) {
   return m.durability == Durability::sync && !m.map_async;
@@ -51,11 +40,8 @@ std::string power_loss_case(const Mode& mode, uint64_t seed, const std::string& 
                             Totals& t) {
   std::mt19937_64 rng(seed * 7919 + 17);
   const uint32_t sizes[] = {512, 1024, 4096};
-  EnvOptions o;
+  EnvOptions o = alder_test::mode_options(mode);
   o.page_size = sizes[seed % 3];
-  o.durability = mode.durability;
-  o.write_map = mode.write_map;
-  o.map_async = mode.map_async;
   o.autosync_bytes = 32 * 1024;
   const std::string path = dir + "/db.alder", image = dir + "/crashed.alder";
   std::filesystem::remove(path);
@@ -115,7 +101,9 @@ std::string power_loss_case(const Mode& mode, uint64_t seed, const std::string& 
 TEST_P(PowerLoss, RecoversExactlyOneAllowedCommittedState) {
   alder_test::TempDir dir;
   const uint64_t cases = alder_fault::case_count(40);
-  const uint64_t base = uint64_t(&GetParam() - kModes) * 1000003;
+  uint64_t mode_index = 0;  // each mode its own seeds
+  while (std::string(kModes[mode_index].name) != GetParam().name) mode_index++;
+  const uint64_t base = mode_index * 1000003;
   Totals t;
   for (uint64_t c = 0; c < cases; c++) {
     std::string problem = power_loss_case(GetParam(), base + c, dir.path(), t);

@@ -255,6 +255,33 @@ inline std::uint64_t file_size_of(const std::string& path) {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
+/// A durability mode under test: EnvOptions' durability and mapping flags.
+struct DurabilityMode {
+  const char* name;
+  alder::Durability durability;
+  bool write_map;
+  bool map_async;
+};
+inline void PrintTo(const DurabilityMode& m, std::ostream* os) { *os << m.name; }
+
+/// Every mode: sync, no_meta_sync, no_sync, write_map, map_async.
+inline constexpr DurabilityMode kDurabilityModes[] = {
+    {"sync", alder::Durability::sync, false, false},
+    {"no_meta_sync", alder::Durability::no_meta_sync, false, false},
+    {"no_sync", alder::Durability::no_sync, false, false},
+    {"write_map", alder::Durability::sync, true, false},
+    {"map_async", alder::Durability::sync, true, true},
+};
+
+/// Default options in mode m.
+inline alder::EnvOptions mode_options(const DurabilityMode& m) {
+  alder::EnvOptions o;
+  o.durability = m.durability;
+  o.write_map = m.write_map;
+  o.map_async = m.map_async;
+  return o;
+}
+
 /// Options with no_sync durability, for tests where fsync cost is irrelevant.
 inline alder::EnvOptions fast_options(std::uint32_t page_size = 4096) {
   alder::EnvOptions o;
