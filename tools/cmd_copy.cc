@@ -92,7 +92,7 @@ void cmd_compact(const std::string& path) {
   alder::Txn txn = env.begin_read();
   LoadTarget dst(path, LoadTarget::Mode::replace, env.page_size());
   copy_entries(txn, dst, "compact " + path);
-  dst.commit();  // fsync, rename over path (while we still hold the shared lock)
+  dst.commit();  // fsync, rename over path (while we still hold the writer lock)
   txn.abort();
   env.close();
   const std::uint64_t after = file_size_or_zero(path);

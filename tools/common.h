@@ -59,7 +59,7 @@ bool from_printable(std::string_view text, std::string& out, std::size_t* bad_at
 
 // ---- envs -----------------------------------------------------------------
 
-/// Opens an existing env read-only (shared lock, no writes).
+/// Opens an existing env read-only (no writes; runs beside a writer process).
 alder::Env open_existing_read_only(const std::string& path);
 /// Opens an existing env for writing.
 alder::Env open_existing_read_write(const std::string& path);
