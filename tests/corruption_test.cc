@@ -14,6 +14,7 @@ namespace {
 
 using alder::Env;
 using alder::EnvOptions;
+using alder::Txn;
 using alder::ErrorCode;
 using alder_test::EnvDump;
 using alder_test::TempDir;
@@ -150,6 +151,51 @@ TEST(Corruption, RandomTruncation) {
   sweep("truncation", alder_fault::case_count(100), [](std::string& bytes, std::mt19937_64& rng) {
     bytes.resize(rng() % bytes.size());
   });
+}
+
+// The fuzzers' findings (fuzz/regressions/README.md): a meta page whose page
+// count overflows, a leaf whose value lengths run past the page, a leaf
+// whose heap_used is understated. Each must be refused or reported, and a
+// write must fail rather than crash or damage the file.
+TEST(Corruption, FuzzFindingsAreErrorsNotCrashesOrSilentDamage) {
+  const std::string dir = std::string(ALDER_SOURCE_DIR) + "/fuzz/regressions";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".alder") continue;
+    files++;
+    const std::string name = entry.path().filename().string();
+    TempDir tmp;
+    const std::string path = tmp.file();
+    std::filesystem::copy_file(entry.path(), path);
+    std::string problem = alder_test::run_in_child([&](const auto& report) {
+      EnvOptions o;
+      o.create = false;
+      try {
+        o.read_only = true;
+        Env env = Env::open(path, o);
+        if (env.verify().ok()) report("INFO " + name + ": verifies");
+      } catch (const alder::Error& e) {
+        if (e.code() != ErrorCode::corrupted && e.code() != ErrorCode::not_alder_file)
+          report("FAIL " + name + ": read-only open: " + e.what());
+      }
+      try {
+        o.read_only = false;
+        Env env = Env::open(path, o);
+        Txn w = env.begin_write();
+        w.put("fuzz-new-key", "v1");
+        w.put("key00000", "v1");
+        w.commit();
+        alder::VerifyResult vr = env.verify();
+        if (!vr.ok()) report("FAIL " + name + ": a commit left a file that fails verify: " + vr.error);
+      } catch (const alder::Error& e) {
+        if (e.code() != ErrorCode::corrupted && e.code() != ErrorCode::not_alder_file &&
+            e.code() != ErrorCode::bad_txn)
+          report("FAIL " + name + ": write: " + e.what());
+      }
+    });
+    EXPECT_EQ(problem, "") << name;
+  }
+  EXPECT_GE(files, 3);
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ void Tree::count_page(uint8_t type, int delta) {
 uint8_t* Tree::touch_root() {
   if (ref_.root_txnid == pg_.txnid) return pg_.writable_page(ref_.root);
   const uint8_t* old = pg_.read_checked(root_ref(ref_));
+  if (std::string p = Node(old, pg_.page_size).heap_problem(); !p.empty())
+    throw_corrupted(ref_.root, p);
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
   std::memcpy(p, old, pg_.page_size);
@@ -91,6 +93,7 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
   if (t != page::kLeaf && t != page::kBranch)
     throw_corrupted(c.pgno, std::string("expected a tree page, found ") +
                                 page::type_name(t));
+  if (std::string p = Node(old, pg_.page_size).heap_problem(); !p.empty()) throw_corrupted(c.pgno, p);
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
   std::memcpy(p, old, pg_.page_size);
@@ -345,10 +348,8 @@ void Tree::rebalance(size_t level) {
     std::string sep;
     parent.key(ri, sep);
     ChildRef lref = parent.child(li), rref = parent.child(ri);
-    const uint8_t* lp = pg_.read(lref.pgno);
-    const uint8_t* rp = pg_.read(rref.pgno);
-    if (page::header(lp)->type != type || page::header(rp)->type != type)
-      throw_corrupted(up.pgno, "siblings of different kinds");
+    const uint8_t* lp = read_node(pg_, lref, type == page::kLeaf);
+    const uint8_t* rp = read_node(pg_, rref, type == page::kLeaf);
     std::deque<std::string> keys;
     std::vector<page::CellSpec> cells;
     page::gather_cells(Node(lp, ps), keys, cells);
@@ -370,7 +371,7 @@ void Tree::rebalance(size_t level) {
 
 void Tree::collapse_root() {
   while (ref_.root) {
-    Node n(pg_.read(ref_.root), pg_.page_size);
+    Node n(read_node(pg_, root_ref(ref_), ref_.depth == 1), pg_.page_size);
     if (n.is_leaf()) {
       if (n.count() > 0) return;
       pg_.free_page(ref_.root, ref_.root_txnid);

@@ -104,14 +104,16 @@ class Tree {
 template <class F>
 void Tree::for_each_page(F&& f) const {
   if (!ref_.root) return;
-  struct Item { uint64_t pgno, txnid; };
-  std::vector<Item> stack{{ref_.root, ref_.root_txnid}};
+  if (ref_.depth == 0 || ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "bad tree depth");
+  // Levels are counted so a damaged tree (a cycle, a leaf where a branch
+  // should be) is an error, not an endless walk.
+  struct Item { page::ChildRef ref; uint32_t level; };
+  std::vector<Item> stack{{root_ref(ref_), 1}};
   while (!stack.empty()) {
     Item it = stack.back();
     stack.pop_back();
-    const uint8_t* p = pg_.read(it.pgno);
-    page::Node n(p, pg_.page_size);
-    f(it.pgno, uint64_t{1}, it.txnid, true);
+    page::Node n(read_node(pg_, it.ref, it.level == ref_.depth), pg_.page_size);
+    f(it.ref.pgno, uint64_t{1}, it.ref.txnid, true);
     if (n.is_leaf()) {
       for (uint32_t i = 0; i < n.count(); i++) {
         if (!n.is_overflow(i)) continue;
@@ -120,10 +122,7 @@ void Tree::for_each_page(F&& f) const {
         f(r.pgno, np, r.txnid, false);
       }
     } else {
-      for (uint32_t i = 0; i < n.count(); i++) {
-        page::ChildRef c = n.child(i);
-        stack.push_back({c.pgno, c.txnid});
-      }
+      for (uint32_t i = 0; i < n.count(); i++) stack.push_back({n.child(i), it.level + 1});
     }
   }
 }

@@ -145,7 +145,8 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   std::string why;
   const Candidate* chosen = nullptr;
   for (const Candidate& c : metas) {
-    if (c.meta.npages * ps > size) {
+    // Division, not npages * ps: a damaged count must not wrap around.
+    if (c.meta.npages < 2 || c.meta.npages > size / ps || c.meta.npages > s.max_pages) {
       why = "meta " + std::to_string(c.slot) + " names " + std::to_string(c.meta.npages) +
             " pages but the file is shorter (truncated)";
       continue;

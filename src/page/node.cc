@@ -5,7 +5,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cassert>
 
 namespace alder::page {
 
@@ -122,9 +121,38 @@ void throw_bad_cell(uint32_t slot) {
               "damaged page: cell " + std::to_string(slot) + " runs past the end of its page");
 }
 
+std::string Node::heap_problem() const {
+  const Header* h = header(p_);
+  const uint32_t n = h->count;
+  const uint64_t slots_end = uint64_t(slot_base(h->prefix_len)) + uint64_t(n) * sizeof(Slot);
+  if (slots_end > psize_) return "slot array runs past the page";
+  if (h->heap_used > psize_ - slots_end) return "cell heap overlaps the slots";
+  const uint64_t heap_start = psize_ - h->heap_used;
+  uint64_t sum = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const Slot& s = slot(i);
+    const uint64_t k = s.klen & kSlotLenMask;
+    uint64_t size = k + (h->type == kBranch ? kChildRefSize
+                         : (s.klen & kSlotOverflow) ? kOverflowRefSize
+                                                    : 2);
+    if (s.off < heap_start || s.off + size > psize_)
+      return "cell " + std::to_string(i) + " lies outside the cell heap";
+    if (h->type == kLeaf && !(s.klen & kSlotOverflow)) {
+      uint16_t vlen;
+      std::memcpy(&vlen, p_ + s.off + k, 2);
+      size += vlen;
+      if (s.off + size > psize_) return "value of cell " + std::to_string(i) + " out of bounds";
+    }
+    sum += size;
+  }
+  if (sum > h->heap_used) return "cells take more room than the heap holds";
+  return {};
+}
+
 std::string Node::check() const {
   const Header* h = header(p_);
   if (h->type != kLeaf && h->type != kBranch) return "not a branch or leaf page";
+  if (std::string p = heap_problem(); !p.empty()) return p;
   const uint32_t n = h->count;
   const uint64_t slots_end = uint64_t(slot_base(h->prefix_len)) + uint64_t(n) * sizeof(Slot);
   if (slots_end > psize_) return "slot array runs past the page";
@@ -206,7 +234,10 @@ void NodeWriter::rebuild(uint8_t type, uint64_t txnid,
   tmp.assign(psize_, 0);
   uint8_t* q = tmp.data();
   const size_t plen = common_prefix(type, cells);
-  assert(node_size(type, cells, plen) <= psize_);
+  // Callers only rebuild cells that fit; cells gathered from a damaged page
+  // (overlapping cells, a count the page cannot hold) may not.
+  if (node_size(type, cells, plen) > psize_)
+    throw Error(ErrorCode::corrupted, "damaged page: its cells do not fit in a page");
   Header* h = header(q);
   h->type = type;
   h->flags = 0;  // no holes after a rebuild
@@ -255,11 +286,9 @@ void gather_cells(const Node& node, std::deque<std::string>& keys,
       c.small_len = kOverflowRefSize;
       std::memcpy(c.small, pl, kOverflowRefSize);
     } else {
-      uint16_t vlen;
-      std::memcpy(&vlen, pl, 2);
       c.small_len = 2;
       std::memcpy(c.small, pl, 2);
-      c.body = {reinterpret_cast<const char*>(pl + 2), vlen};
+      c.body = node.inline_value(i);  // bounds-checked: the page may be damaged
     }
     specs.push_back(c);
   }

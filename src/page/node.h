@@ -179,6 +179,13 @@ class Node {
   bool slots_fit() const {
     return slot_base(header(p_)->prefix_len) + uint64_t(count()) * sizeof(Slot) <= psize_;
   }
+  /// What a writer relies on before it changes a page: the slot array
+  /// fits, the cell heap (the last heap_used bytes) does not reach it, and
+  /// every cell lies whole inside the heap, their sizes summing to at most
+  /// heap_used. A writer places new cells below the heap, so an understated
+  /// heap_used would otherwise overwrite live cells. Integer checks only,
+  /// O(count). Returns "" or the problem.
+  std::string heap_problem() const;
 
  private:
   const uint8_t* p_;
