@@ -45,6 +45,22 @@ TEST_F(PathStoreTest, B1_WriteReadReplace) {
   EXPECT_EQ(store_.list("p/q"), (Names{"r"}));
 }
 
+// read_with: the same answers as read(), through a view, without a copy.
+TEST_F(PathStoreTest, ReadWithGivesAViewOfWhatReadGives) {
+  store_.write("a/b", std::string(5000, 'v'));  // an overflow value too
+  store_.make_group("g");
+  store_.make_link("a/b", "l");
+  std::string got;
+  EXPECT_TRUE(store_.read_with("l", [&](std::string_view v) { got.assign(v); }));
+  EXPECT_EQ(got, std::string(5000, 'v'));
+  int calls = 0;
+  EXPECT_FALSE(store_.read_with("g", [&](std::string_view) { calls++; }));
+  EXPECT_FALSE(store_.read_with("missing", [&](std::string_view) { calls++; }));
+  EXPECT_EQ(calls, 0);
+  EXPECT_ALDER_ERROR(alder::ErrorCode::key_too_large,  // as read()
+                     store_.read_with(std::string(5000, 'k'), [](std::string_view) {}));
+}
+
 // 2. make_group: composite, no value, idempotent, empty listing.
 TEST_F(PathStoreTest, B2_MakeGroup) {
   store_.make_group("g");

@@ -58,6 +58,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -173,6 +174,12 @@ class PathStore {
   /// The value reached by resolving path, or nullopt when that is a group,
   /// missing, or a cycle.
   std::optional<std::string> read(const PathRef& path);
+  /// read() without the copy: calls `sink` with a view of the value, valid
+  /// only during the call (it points into the read txn's snapshot), and
+  /// returns true; returns false without calling it when read() would give
+  /// nullopt. For bindings that copy the value into their own buffer once
+  /// (the Erlang NIF). `sink` must not call this PathStore. Errors as read().
+  bool read_with(const PathRef& path, const std::function<void(std::string_view)>& sink);
   /// Values of many paths read under one snapshot; result[i] answers paths[i].
   std::vector<std::optional<std::string>> read_many(std::span<const std::string_view> paths);
   std::vector<std::optional<std::string>> read_many(const std::vector<std::string>& paths);

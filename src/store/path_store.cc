@@ -119,6 +119,17 @@ std::optional<std::string> PathStore::read(const PathRef& path) {
   return in_read(st, [&](Ctx& c) { return store::op_read(c, p); });
 }
 
+bool PathStore::read_with(const PathRef& path,
+                          const std::function<void(std::string_view)>& sink) {
+  auto& st = live(impl_);
+  std::string p = checked_path(st, path.str(), true, "read");
+  return in_read(st, [&](Ctx& c) {
+    auto v = store::op_read_view(c, p);
+    if (v) sink(*v);
+    return v.has_value();
+  });
+}
+
 std::vector<std::optional<std::string>> PathStore::read_many(
     std::span<const std::string_view> paths) {
   auto& st = live(impl_);

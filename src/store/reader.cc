@@ -24,10 +24,16 @@ bool is_group(const Resolution& r) {
 
 }  // namespace
 
-std::optional<std::string> op_read(Ctx& c, std::string_view norm) {
+std::optional<std::string_view> op_read_view(Ctx& c, std::string_view norm) {
   Resolution r = resolve(c, norm);
   if (r.cycle || !r.at || r.at->kind != Kind::value) return std::nullopt;
-  return std::string(r.at->payload);
+  return r.at->payload;
+}
+
+std::optional<std::string> op_read(Ctx& c, std::string_view norm) {
+  auto v = op_read_view(c, norm);
+  if (!v) return std::nullopt;
+  return std::string(*v);
 }
 
 PathType op_type(Ctx& c, std::string_view norm) {

@@ -84,6 +84,8 @@ void op_make_link(Ctx& c, std::string_view target, std::string_view norm);
 
 // reader.cc
 std::optional<std::string> op_read(Ctx& c, std::string_view norm);
+/// op_read without the copy: a view into the txn's snapshot.
+std::optional<std::string_view> op_read_view(Ctx& c, std::string_view norm);
 PathType op_type(Ctx& c, std::string_view norm);
 std::optional<std::string> op_resolve(Ctx& c, std::string_view norm);
 std::optional<std::vector<std::string>> op_list(Ctx& c, std::string_view norm);

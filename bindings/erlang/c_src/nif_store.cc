@@ -97,7 +97,12 @@ ERL_NIF_TERM nif_store_read(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   EnvRes* e = get_env_res(env, argv[0]);
   std::string_view path;
   if (!e || !get_bytes(env, argv[1], &path)) return enif_make_badarg(env);
-  return with_store(env, *e, [&](alder::PathStore& s) { return read_term(env, s.read(path)); });
+  return with_store(env, *e, [&](alder::PathStore& s) {
+    ERL_NIF_TERM out = atoms.not_found;
+    // One copy: from the snapshot straight into the binary.
+    s.read_with(path, [&](std::string_view v) { out = make_ok(env, make_binary(env, v)); });
+    return out;
+  });
 }
 
 // store_read_many(Env, [Path]) -> {ok, [{ok, Value} | not_found]}, one snapshot.
