@@ -17,7 +17,8 @@ namespace alder::io {
 /// The I/O operations that pass through the seam.
 enum class IoOp : uint8_t {
   open,      ///< open(2) of the data file
-  read,      ///< pread of the meta pages at open; arg = bytes
+  read,      ///< pread of the meta pages at open, or of pages by Env::copy; arg = bytes
+  write,     ///< pwrite of a meta page at commit; arg = bytes
   sync,      ///< fdatasync, or msync(MS_SYNC) with write_map; arg = bytes covered (msync) or 0
   sync_hint, ///< msync(MS_ASYNC) (map_async): starts writeback, promises nothing; arg = bytes
   grow,      ///< posix_fallocate to a new size; arg = new size in bytes

@@ -27,6 +27,7 @@ const char* to_string(IoOp op) {
   switch (op) {
     case IoOp::open: return "open";
     case IoOp::read: return "read";
+    case IoOp::write: return "write";
     case IoOp::sync: return "sync";
     case IoOp::sync_hint: return "sync_hint";
     case IoOp::grow: return "grow";
@@ -92,6 +93,7 @@ std::string File::create_temp_next_to(const std::string& path, unsigned mode) {
 }
 
 void File::pwrite(const void* buf, size_t n, uint64_t off) {
+  consult(hook_, IoOp::write, fd_, n, "pwrite");
   const auto* p = static_cast<const uint8_t*>(buf);
   size_t done = 0;
   while (done < n) {

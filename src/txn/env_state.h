@@ -81,6 +81,7 @@ struct EnvState {
   uint64_t held_pages = 0;   // freed since the last sync, still in its tree
   uint64_t file_size = 0;    // bytes
   FreelistHint freelist_hint;
+  std::vector<uint8_t> meta_scratch, meta_before;  // the commit's meta page, and the slot's old one
   std::atomic<bool> failed{false};  // a meta write or sync failed
 
   // Dbi table: names of dbs opened so far; index = Dbi, 0 = main ("").

@@ -248,18 +248,30 @@ void Txn::write_meta_and_sync() {
     if (env_.held_pages > limit / env_.page_size) synced_commit = true;
   }
   const int slot = 1 - env_.synced_slot;
-  uint8_t* slot_page = env_.wmap.writable_data() + uint64_t(slot) * env_.page_size;
-  // If the sync below fails, the commit has failed: put back what the slot
-  // held (an older meta, possibly an acknowledged unsynced one), so a reopen
-  // in this boot does not find the failed commit in the page cache.
-  std::vector<uint8_t> before(slot_page, slot_page + env_.page_size);
+  const uint64_t slot_off = uint64_t(slot) * env_.page_size;
+  // The meta goes in with one pwrite of its page, not through the mapping:
+  // without a sync, every commit rewrites this slot, which then holds the
+  // only copy of the newest acknowledged commit. A process killed halfway
+  // through a memcpy would leave it torn (and recovery would fall back to
+  // the synced slot, losing every unsynced commit); a kill cannot split the
+  // kernel's copy of one page, so the slot holds the old meta or the new.
+  // `before` keeps the old one: if the sync below fails, the commit has
+  // failed, and the slot gets it back, so a reopen in this boot does not
+  // find the failed commit in the page cache.
+  std::vector<uint8_t>& page = env_.meta_scratch;
+  std::vector<uint8_t>& before = env_.meta_before;
+  page.resize(env_.page_size);
+  before.assign(env_.map.data() + slot_off, env_.map.data() + slot_off + env_.page_size);
   meta_.synced_base = env_.synced_txnid;
-  encode_meta(meta_, inline_free_, slot_page, env_.page_size);
+  encode_meta(meta_, inline_free_, page.data(), env_.page_size);
+  env_.file.pwrite(page.data(), page.size(), slot_off);
   try {
     if (synced_commit) env_.sync_file(meta_.npages, false);
     else if (env_.map_async) env_.sync_file(meta_.npages, true);
   } catch (...) {
-    std::memcpy(slot_page, before.data(), before.size());
+    // Through the mapping: a store cannot fail where a failing disk would
+    // fail a pwrite (only a kill during this double fault could tear it).
+    std::memcpy(env_.wmap.writable_data() + slot_off, before.data(), before.size());
     throw;
   }
   env_.publish(meta_, std::move(inline_free_), slot);
