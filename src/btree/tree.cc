@@ -114,6 +114,7 @@ void Tree::descend_for_write(std::string_view key, bool last_child) {
   for (uint32_t d = 1; d < ref_.depth; d++) {
     Node n(p, pg_.page_size);
     if (n.type() != page::kBranch) throw_corrupted(pgno, "expected a branch page");
+    if (n.count() == 0) throw_corrupted(pgno, "empty branch page");
     uint32_t i = last_child ? n.count() - 1 : n.child_index(key);
     if (i + 1 != n.count()) rightmost_ = false;
     path_.push_back({p, pgno, i});
