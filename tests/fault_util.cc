@@ -13,12 +13,6 @@
 
 namespace alder_fault {
 
-uint64_t case_count(uint64_t dflt) {
-  const char* v = std::getenv("ALDER_FAULT_CASES");
-  if (!v || !*v) return dflt;
-  return std::strtoull(v, nullptr, 10);
-}
-
 IoVerdict CountdownHook::before(IoOp op, int, uint64_t) {
   if (ops_++ >= fail_from_) {
     failures_++;

@@ -16,6 +16,7 @@
 
 #include "env/testing.h"
 #include "io/fault.h"
+#include "test_util.h"
 
 namespace alder_fault {
 
@@ -23,8 +24,7 @@ using alder::io::FaultHook;
 using alder::io::IoOp;
 using alder::io::IoVerdict;
 
-/// Cases to run: ALDER_FAULT_CASES if set, else `dflt`.
-uint64_t case_count(uint64_t dflt);
+using alder_test::case_count;  // test_util.h
 
 /// Every I/O operation from the `fail_from`-th on (0-based) fails with
 /// `err`; before that, syncs are skipped (nothing is lost in a countdown

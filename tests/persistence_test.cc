@@ -248,8 +248,7 @@ TEST_P(PersistenceCrash, KillNineDuringCommitsLosesNothingReported) {
   TempDir dir;
   const EnvOptions opts = mode_options(GetParam());
   std::uint64_t reported = 0;
-  const char* env_cases = std::getenv("ALDER_FAULT_CASES");
-  const int rounds = env_cases && *env_cases ? std::atoi(env_cases) : 4;
+  const int rounds = int(alder_test::case_count(4));
   std::mt19937_64 rng(rounds);
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
@@ -334,8 +333,7 @@ TEST(PersistenceCrash, KillDuringUnsyncedMetaWritesLosesNothing) {
   EnvOptions opts;
   opts.durability = Durability::no_sync;
   opts.autosync_bytes = UINT64_MAX;  // never sync: every commit is unsynced
-  const char* env_cases = std::getenv("ALDER_FAULT_CASES");
-  const int rounds = env_cases && *env_cases ? std::atoi(env_cases) : 150;
+  const int rounds = int(alder_test::case_count(150));
   std::mt19937_64 rng(7);
   std::uint64_t reported = 0;
   for (int round = 0; round < rounds; ++round) {

@@ -282,6 +282,13 @@ inline alder::EnvOptions mode_options(const DurabilityMode& m) {
   return o;
 }
 
+/// Cases (or rounds) a crash/fault suite runs: the environment variable
+/// ALDER_FAULT_CASES if set (the long run, scripts/crash_long.sh), else dflt.
+inline std::uint64_t case_count(std::uint64_t dflt) {
+  const char* v = std::getenv("ALDER_FAULT_CASES");
+  return v && *v ? std::strtoull(v, nullptr, 10) : dflt;
+}
+
 /// Options with no_sync durability, for tests where fsync cost is irrelevant.
 inline alder::EnvOptions fast_options(std::uint32_t page_size = 4096) {
   alder::EnvOptions o;
