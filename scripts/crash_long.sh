@@ -2,7 +2,7 @@
 # The long run of the crash-safety suites (issue #3; docs/DURABILITY.md):
 # power-loss simulation, countdown faults, kill -9 rounds and file damage,
 # each with CASES cases per mode instead of CI's short default.
-#   scripts/crash_long.sh [CASES]      (default 1000; about 20 minutes on 2 cores)
+#   scripts/crash_long.sh [CASES]      (default 1000; about an hour on 2 shared cores)
 # Builds build/ (RelWithDebInfo) first. Exits non-zero if any case fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
