@@ -181,8 +181,20 @@ TEST(Corruption, FuzzFindingsAreErrorsNotCrashesOrSilentDamage) {
       try {
         o.read_only = false;
         Env env = Env::open(path, o);
+        // The fuzzer's write txn: over the first key, an overflow value,
+        // delete the last key.
+        std::string first, last;
+        try {
+          Txn r = env.begin_read();
+          alder::Cursor c = r.cursor();
+          if (c.first()) first = c.key();
+          if (c.last()) last = c.key();
+        } catch (const alder::Error&) {
+        }
         Txn w = env.begin_write();
-        w.put("fuzz-new-key", "v1");
+        w.put(first.empty() ? "fuzz-new-key" : first, "v1");
+        w.put("fuzz-big", std::string(3 * env.page_size() + 17, 'B'));
+        if (!last.empty() && last != first) w.del(last);
         w.put("key00000", "v1");
         w.commit();
         alder::VerifyResult vr = env.verify();

@@ -144,6 +144,11 @@ OverflowRef Tree::write_overflow(std::string_view value) {
 
 void Tree::release_overflow(const OverflowRef& r) {
   uint64_t np = run_pages(r.vlen, pg_.page_size);
+  // A damaged length must not free pages outside the file (or billions of
+  // them): the run must lie in the file and start with its overflow header.
+  const uint8_t* p = pg_.read_run(r.pgno, np);
+  if (page::header(p)->type != page::kOverflow || page::overflow_pages(p) != np)
+    throw_corrupted(r.pgno, "overflow run does not match its reference");
   pg_.alloc->release(r.pgno, uint32_t(np), r.txnid);
   ref_.overflow_pages -= np;
 }
