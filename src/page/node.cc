@@ -246,12 +246,16 @@ void NodeWriter::rebuild(uint8_t type, uint64_t txnid,
   h->txnid = txnid;
   if (plen) std::memcpy(q + kHeaderSize, cells[type == kBranch ? 1 : 0].key.data(), plen);
   Slot* sl = reinterpret_cast<Slot*>(q + slot_base(uint32_t(plen)));
+  const std::string_view prefix(reinterpret_cast<const char*>(q + kHeaderSize), plen);
   uint32_t off = psize_;
   for (size_t i = 0; i < cells.size(); i++) {
     const CellSpec& c = cells[i];
-    std::string_view suf = (type == kBranch && i == 0)
-                               ? std::string_view{}
-                               : c.key.substr(plen);
+    const bool minus_inf = type == kBranch && i == 0;
+    // The prefix comes from the first and last keys: every key has it when
+    // the keys are sorted, which a damaged page's need not be.
+    if (!minus_inf && !c.key.starts_with(prefix))
+      throw Error(ErrorCode::corrupted, "damaged page: its keys are out of order");
+    std::string_view suf = minus_inf ? std::string_view{} : c.key.substr(plen);
     uint32_t sz = uint32_t(suf.size() + c.payload_size());
     off -= sz;
     uint8_t* cell = q + off;
