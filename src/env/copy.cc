@@ -19,13 +19,8 @@ void EnvImpl::copy(const std::string& dst,
                    const std::function<void(uint64_t, uint64_t)>& progress) {
   check_open();
   txn::EnvState& s = *st_;
-  // The snapshot and its inline freelist words, from the same commit.
-  for (;;) {
-    txn::Txn t(s, false);
-    auto inl = s.published_inline();
-    if (inl.txnid != t.id()) continue;  // a commit landed in between: again
+  with_snapshot([&](txn::Txn& t, const std::vector<uint64_t>& words) {
     txn::Meta m = t.meta();
-    const std::vector<uint64_t>& words = *inl.words;
     const uint64_t ps = s.page_size, total = m.npages * ps;
     io::File out;
     const std::string tmp = out.create_temp_next_to(dst, 0644);
@@ -54,8 +49,7 @@ void EnvImpl::copy(const std::string& dst,
     }
     if (!io::File::link_into_place(tmp, dst))
       throw Error(ErrorCode::invalid_argument, dst + ": already exists (copy never replaces a file)");
-    return;
-  }
+  });
 }
 
 }  // namespace alder::detail

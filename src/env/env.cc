@@ -249,12 +249,9 @@ EnvStat EnvImpl::stat() {
 
 VerifyResult EnvImpl::verify() {
   check_open();
-  for (;;) {
-    txn::Txn t(*st_, false);  // pins the snapshot while the walk runs
-    auto inl = st_->published_inline();
-    if (inl.txnid != t.id()) continue;  // a commit landed in between: again
-    return walk_meta(t.meta(), *inl.words, st_->map.data(), st_->page_size, 0);
-  }
+  return with_snapshot([&](txn::Txn& t, const std::vector<uint64_t>& words) {
+    return walk_meta(t.meta(), words, st_->map.data(), st_->page_size, 0);
+  });
 }
 
 }  // namespace alder::detail

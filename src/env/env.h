@@ -27,6 +27,17 @@ class EnvImpl {
   void close();
   EnvStat stat();
   VerifyResult verify();
+  /// Runs f(txn, inline_free_words) on a read txn of the latest commit and
+  /// that commit's inline freelist words (retrying if a commit lands in
+  /// between); verify() and copy() need both from the same commit.
+  template <class F>
+  auto with_snapshot(F&& f) {
+    for (;;) {
+      txn::Txn t(*st_, false);  // pins the snapshot while f runs
+      auto inl = st_->published_inline();
+      if (inl.txnid == t.id()) return f(t, *inl.words);
+    }
+  }
   /// See alder::Env::copy (env/copy.cc).
   void copy(const std::string& dst, const std::function<void(uint64_t, uint64_t)>& progress);
 

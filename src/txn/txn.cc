@@ -1,8 +1,7 @@
 #include "txn/txn.h"
 
-#include <cstring>
-
 #include <algorithm>
+#include <cstring>
 
 #include "btree/cursor.h"
 #include "page/node.h"
@@ -255,13 +254,15 @@ void Txn::write_meta_and_sync() {
   // through a memcpy would leave it torn (and recovery would fall back to
   // the synced slot, losing every unsynced commit); a kill cannot split the
   // kernel's copy of one page, so the slot holds the old meta or the new.
-  // `before` keeps the old one: if the sync below fails, the commit has
-  // failed, and the slot gets it back, so a reopen in this boot does not
+  // `before` keeps the old one when a sync follows: if it fails, the commit
+  // has failed, and the slot gets it back, so a reopen in this boot does not
   // find the failed commit in the page cache.
+  const bool syncs = synced_commit || env_.map_async;
   std::vector<uint8_t>& page = env_.meta_scratch;
   std::vector<uint8_t>& before = env_.meta_before;
   page.resize(env_.page_size);
-  before.assign(env_.map.data() + slot_off, env_.map.data() + slot_off + env_.page_size);
+  if (syncs)
+    before.assign(env_.map.data() + slot_off, env_.map.data() + slot_off + env_.page_size);
   meta_.synced_base = env_.synced_txnid;
   encode_meta(meta_, inline_free_, page.data(), env_.page_size);
   env_.file.pwrite(page.data(), page.size(), slot_off);
