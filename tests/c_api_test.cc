@@ -82,6 +82,8 @@ TEST(CApiBasics, DefaultOptionsMatchTheCppDefaults) {
   EXPECT_EQ(o.read_only, 0);
   EXPECT_NE(o.create, 0);
   EXPECT_EQ(o.file_mode, cpp.file_mode);
+  EXPECT_EQ(o.autosync_bytes, cpp.autosync_bytes);
+  EXPECT_EQ(o.spill_bytes, cpp.spill_bytes);
 }
 
 TEST(CApiBasics, OpenWithOptionsAndErrors) {

@@ -24,9 +24,7 @@ using alder_fault::Workload;
 using alder_test::TempDir;
 
 using Mode = alder_test::DurabilityMode;
-// map_async is left out: its commits make no I/O call a countdown could fail.
-const Mode kModes[] = {alder_test::kDurabilityModes[0], alder_test::kDurabilityModes[1],
-                       alder_test::kDurabilityModes[2], alder_test::kDurabilityModes[3]};
+const auto& kModes = alder_test::kDurabilityModes;
 
 EnvOptions options_for(const Mode& m, uint32_t page_size = 1024) {
   EnvOptions o = alder_test::mode_options(m);

@@ -74,6 +74,7 @@ void SimDisk::cut_now() {
 
 IoVerdict SimDisk::before(IoOp op, int, uint64_t) {
   if (cut_) return IoVerdict::fail(EIO);
+  if (op == IoOp::write) capture();  // each write's pages become versions of their own
   if (op != IoOp::sync) return IoVerdict::perform();
   capture();
   if (cut_countdown_ && --cut_countdown_ == 0) {

@@ -59,10 +59,10 @@ class SelectiveHook : public FaultHook {
 };
 
 /// A disk with a volatile write cache, for power-loss tests. The durable
-/// image is the file as of the last completed sync. Page writes are stores
-/// into the engine's mapping, so the disk learns them by comparing the file
-/// with its last look (capture(), done at every sync and by the test after
-/// each operation); each change is kept as a new version of that page.
+/// image is the file as of the last completed sync. The disk learns what
+/// was written by comparing the file with its last look (capture(), done
+/// before every write and sync and by the test after each operation); each
+/// change is kept as a new version of that page.
 ///
 /// Cutting the power freezes that record; crash_image() then builds what
 /// the platter could hold: each page changed since the last sync is left

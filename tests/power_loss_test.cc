@@ -2,9 +2,9 @@
 // on a SimDisk (fault_util.h), cuts the power at a random sync or between
 // two operations, builds a file the platter could hold (unsynced page
 // writes dropped, kept, torn or reordered), and opens it without faults:
-//   sync, write_map: it verifies and holds the last acknowledged commit, or
+//   sync, sync_spill: it verifies and holds the last acknowledged commit, or
 //     the one in flight when the power failed (never a mix);
-//   no_meta_sync, no_sync, map_async: it verifies and holds exactly one
+//   no_meta_sync, no_sync, no_sync_spill: it verifies and holds exactly one
 //     committed state, no older than the newest sync (Env::sync, autosync,
 //     or the sync no_meta_sync makes before each meta).
 // Cases per mode: 40 by default; ALDER_FAULT_CASES=1000 for the long run.
@@ -24,7 +24,7 @@ using Mode = alder_test::DurabilityMode;
 const auto& kModes = alder_test::kDurabilityModes;
 
 bool acknowledges_durably(const Mode& m) {
-  return m.durability == Durability::sync && !m.map_async;
+  return m.durability == Durability::sync;
 }
 
 class PowerLoss : public ::testing::TestWithParam<Mode> {};

@@ -255,30 +255,33 @@ inline std::uint64_t file_size_of(const std::string& path) {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
-/// A durability mode under test: EnvOptions' durability and mapping flags.
+/// A durability mode under test: EnvOptions' durability, and whether write
+/// txns spill their dirty pages to the file after a few KiB (so spilled
+/// pages are written, read back and rewritten before commit all the time).
 struct DurabilityMode {
   const char* name;
   alder::Durability durability;
-  bool write_map;
-  bool map_async;
+  bool spill;
 };
 inline void PrintTo(const DurabilityMode& m, std::ostream* os) { *os << m.name; }
 
-/// Every mode: sync, no_meta_sync, no_sync, write_map, map_async.
+/// Every mode: sync, no_meta_sync, no_sync, and sync and no_sync spilling.
 inline constexpr DurabilityMode kDurabilityModes[] = {
-    {"sync", alder::Durability::sync, false, false},
-    {"no_meta_sync", alder::Durability::no_meta_sync, false, false},
-    {"no_sync", alder::Durability::no_sync, false, false},
-    {"write_map", alder::Durability::sync, true, false},
-    {"map_async", alder::Durability::sync, true, true},
+    {"sync", alder::Durability::sync, false},
+    {"no_meta_sync", alder::Durability::no_meta_sync, false},
+    {"no_sync", alder::Durability::no_sync, false},
+    {"sync_spill", alder::Durability::sync, true},
+    {"no_sync_spill", alder::Durability::no_sync, true},
 };
+
+/// EnvOptions::spill_bytes of the spilling modes: a few pages.
+inline constexpr std::uint64_t kTinySpillBytes = 8 * 1024;
 
 /// Default options in mode m.
 inline alder::EnvOptions mode_options(const DurabilityMode& m) {
   alder::EnvOptions o;
   o.durability = m.durability;
-  o.write_map = m.write_map;
-  o.map_async = m.map_async;
+  if (m.spill) o.spill_bytes = kTinySpillBytes;
   return o;
 }
 

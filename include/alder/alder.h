@@ -76,13 +76,15 @@ typedef struct alder_env_options {
   uint64_t max_size;    /* bytes */
   uint32_t max_dbs;
   int durability;       /* ALDER_SYNC, ALDER_NO_META_SYNC, ALDER_NO_SYNC */
-  int write_map;
-  int map_async;
+  int write_map;        /* accepted and ignored (EnvOptions::write_map) */
+  int map_async;        /* as ALDER_NO_SYNC (EnvOptions::map_async) */
   int no_readahead;
   int verify_checksums; /* check each page read against its parent's checksum */
   int read_only;
   int create;
   unsigned file_mode;
+  uint64_t autosync_bytes; /* 0: auto (alder::EnvOptions::autosync_bytes) */
+  uint64_t spill_bytes;    /* 0: 256 MiB (alder::EnvOptions::spill_bytes) */
 } alder_env_options;
 
 typedef struct alder_stat {

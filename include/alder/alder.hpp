@@ -102,11 +102,14 @@ struct EnvOptions {
   /// Largest number of named dbs the env can open (the main db not counted).
   std::uint32_t max_dbs = 128;
   Durability durability = Durability::sync;
-  /// Make commits durable with msync(MS_SYNC) of the writer's mapping
-  /// instead of fdatasync (pages are always built in that mapping).
+  /// Accepted for source compatibility with LMDB's MDB_WRITEMAP and
+  /// ignored: a write txn always builds its pages in private buffers and
+  /// writes them with pwritev at commit, which measured faster than stores
+  /// into a writable mapping (docs/DECISIONS.md, "Dirty pages in private
+  /// buffers").
   bool write_map = false;
-  /// With write_map: msync(MS_ASYNC) instead of MS_SYNC; commit then
-  /// behaves as Durability::no_sync for power loss.
+  /// LMDB's MDB_MAPASYNC: commits do not sync, as Durability::no_sync
+  /// (which overrides `durability`). Kept as an alias.
   bool map_async = false;
   /// madvise(MADV_RANDOM) on the mapping (helps random reads on files much
   /// larger than RAM).
@@ -125,6 +128,12 @@ struct EnvOptions {
   /// itself once such held-back pages exceed this many bytes. 0 (default):
   /// 1/8 of the file, at least 1 MiB. UINT64_MAX: never.
   std::uint64_t autosync_bytes = 0;
+  /// Most bytes of dirty pages a write txn keeps in memory. Past it, after
+  /// the write that crossed it, the txn writes its dirty pages to the file
+  /// early ("spills" them, as libmdbx does) and frees their buffers; a page
+  /// written again later is read back. Bounds a txn's memory to about this
+  /// plus the pages of one write (a large value's overflow run). 0: 256 MiB.
+  std::uint64_t spill_bytes = 0;
   /// Open read-only: no write txn, no recovery writes, shared file lock.
   bool read_only = false;
   /// Create the file if it does not exist (atomically: never a half file).

@@ -1,15 +1,22 @@
-// How the B+tree reaches pages: through the read-only mapping, writes through
-// the writer's writable mapping, new pages from the txn's allocator
-// (src/txn/freelist.h implements PageAllocator).
+// How the B+tree reaches pages: reads through the read-only mapping, writes
+// in private page buffers (btree/dirty_pages.h), new pages from the txn's
+// allocator (src/txn/freelist.h implements PageAllocator).
 //
 // Invariant that makes dirtiness cheap to test: a page is dirty in write txn
-// T exactly when the reference that leads to it (a branch cell or a TreeRef)
-// carries txnid T. Touching a page (copy-on-write) stamps the reference.
+// T exactly when the reference that leads to it (a branch cell, a TreeRef or
+// an overflow reference) carries txnid T. Touching a page (copy-on-write)
+// stamps the reference. A dirty page lives in the txn's DirtyPages, or, once
+// spilled (written to the file before commit to bound memory), in the file:
+// either way at its own page number, which no snapshot can see, so a spilled
+// page that is written again is simply copied back into a buffer.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <string>
 
 #include "alder/alder.hpp"
+#include "btree/dirty_pages.h"
 #include "page/page.h"
 
 namespace alder::btree {
@@ -20,8 +27,8 @@ namespace alder::btree {
 class PageAllocator {
  public:
   virtual ~PageAllocator() = default;
-  /// n contiguous free pages, already inside the file (so writable through
-  /// the mapping); throws map_full / no_space.
+  /// n contiguous free pages, already inside the file (so a spilled page
+  /// can be read back through the mapping); throws map_full / no_space.
   virtual uint64_t allocate(uint32_t n) = 0;
   /// The tree no longer references pages [pgno, pgno+n), written by txn
   /// `birth` (the current txn's id: allocated by this txn, so no snapshot
@@ -29,57 +36,66 @@ class PageAllocator {
   virtual void release(uint64_t pgno, uint32_t n, uint64_t birth) = 0;
 };
 
-/// A txn's view of pages. A write txn writes its new pages in place, through
-/// the writer's writable mapping of the file: they are free pages (fresh or
-/// reusable), which no snapshot can see, so no private copy is needed
-/// (LMDB's MDB_WRITEMAP does the same). Reads, dirty or not, go through the
-/// read-only mapping of the same file. For a read txn, txnid is kNoWriter
-/// and wmap and alloc are null.
+/// A txn's view of pages. For a read txn, txnid is kNoWriter and dirty and
+/// alloc are null. For the write txn every page it writes is a private
+/// buffer (dirty), written to the file at commit or when spilled.
 struct Pager {
   static constexpr uint64_t kNoWriter = ~uint64_t{0};
 
   uint32_t page_size = 0;
   const uint8_t* map = nullptr;
-  uint8_t* wmap = nullptr;
   uint64_t map_pages = 0;  ///< pages that may be read: [2, map_pages)
   uint64_t txnid = kNoWriter;
   PageAllocator* alloc = nullptr;
+  DirtyPages* dirty = nullptr;
   bool verify_checksums = false;  ///< EnvOptions::verify_checksums
 
-  /// A page, bounds-checked.
+  /// A page as the file (mapping) holds it, bounds-checked.
   const uint8_t* read(uint64_t pgno) const {
     if (pgno < 2 || pgno >= map_pages) throw_corrupted(pgno, "page number out of range");
+    return map + pgno * page_size;
+  }
+  /// The run of n pages starting at pgno, written by txn `birth`: this
+  /// txn's buffer, or the mapping. Bounds-checked.
+  const uint8_t* read_run(uint64_t pgno, uint64_t n, uint64_t birth) const {
+    if (pgno < 2 || n == 0 || pgno + n > map_pages || pgno + n < pgno)
+      throw_corrupted(pgno, "overflow run out of range");
+    if (dirty && birth == txnid)
+      if (const uint8_t* p = dirty->find(pgno)) return p;
     return map + pgno * page_size;
   }
   /// The page `ref` leads to, bounds-checked, and with verify_checksums
   /// checked against ref.csum unless this txn wrote it (its reference is
   /// not sealed yet). Throws corrupted.
   const uint8_t* read_checked(const page::ChildRef& ref) const {
+    if (dirty && ref.txnid == txnid) return read_run(ref.pgno, 1, ref.txnid);
     const uint8_t* p = read(ref.pgno);
-    if (verify_checksums && ref.txnid != txnid &&
-        page::checksum(p, page_size, ref.pgno) != ref.csum)
+    if (verify_checksums && page::checksum(p, page_size, ref.pgno) != ref.csum)
       throw_corrupted(ref.pgno, "checksum mismatch (torn, stale or damaged page)");
     return p;
   }
-  /// The first page of an overflow run of n pages, bounds-checked.
-  const uint8_t* read_run(uint64_t pgno, uint64_t n) const {
-    if (pgno < 2 || n == 0 || pgno + n > map_pages || pgno + n < pgno)
-      throw_corrupted(pgno, "overflow run out of range");
-    return map + pgno * page_size;
-  }
-  /// Writable view of a page this txn allocated.
+  /// Writable view of a page this txn allocated (copied back into a buffer
+  /// if it was spilled). Valid until the txn's next spill, commit or abort.
   uint8_t* writable_page(uint64_t pgno) const {
-    if (pgno < 2 || pgno >= map_pages) throw_corrupted(pgno, "page number out of range");
-    return wmap + pgno * page_size;
+    if (uint8_t* p = dirty->find(pgno)) return p;
+    const uint8_t* src = read(pgno);
+    uint8_t* p = dirty->add(pgno, 1);
+    std::memcpy(p, src, page_size);
+    return p;
   }
-  /// A new page (contents undefined) at a freshly allocated pgno.
-  uint8_t* new_page(uint64_t* pgno) {
-    *pgno = alloc->allocate(1);
-    return wmap + *pgno * page_size;
+  /// A new run of n pages (contents undefined) at a freshly allocated pgno.
+  uint8_t* new_run(uint32_t n, uint64_t* pgno) {
+    *pgno = alloc->allocate(n);
+    return dirty->add(*pgno, n);
   }
-  /// Drops a page the tree no longer references; birth is the txn id its
-  /// reference carries.
-  void free_page(uint64_t pgno, uint64_t birth) { alloc->release(pgno, 1, birth); }
+  uint8_t* new_page(uint64_t* pgno) { return new_run(1, pgno); }
+  /// The tree no longer references pages [pgno, pgno+n); birth is the txn
+  /// id its reference carries.
+  void release(uint64_t pgno, uint32_t n, uint64_t birth) {
+    if (birth == txnid) dirty->drop(pgno);
+    alloc->release(pgno, n, birth);
+  }
+  void free_page(uint64_t pgno, uint64_t birth) { release(pgno, 1, birth); }
 };
 
 }  // namespace alder::btree

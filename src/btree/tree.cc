@@ -24,7 +24,7 @@ std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
   if (!leaf.is_overflow(i)) return leaf.inline_value(i);
   OverflowRef r = leaf.overflow_ref(i);
   const uint64_t np = run_pages(r.vlen, pg.page_size);
-  const uint8_t* p = pg.read_run(r.pgno, np);
+  const uint8_t* p = pg.read_run(r.pgno, np, r.txnid);
   if (page::header(p)->type != page::kOverflow)
     throw_corrupted(r.pgno, "expected an overflow page");
   if (pg.verify_checksums && r.txnid != pg.txnid &&
@@ -129,8 +129,8 @@ OverflowRef Tree::write_overflow(std::string_view value) {
   const uint32_t ps = pg_.page_size;
   uint64_t np = run_pages(value.size(), ps);
   if (np > 0xffffffffu) throw Error(ErrorCode::value_too_large, "value too large");
-  uint64_t pgno = pg_.alloc->allocate(uint32_t(np));
-  uint8_t* p = pg_.wmap + pgno * ps;
+  uint64_t pgno;
+  uint8_t* p = pg_.new_run(uint32_t(np), &pgno);
   std::memset(p, 0, kHeaderSize);
   page::header(p)->type = page::kOverflow;
   page::header(p)->txnid = pg_.txnid;
@@ -146,10 +146,10 @@ void Tree::release_overflow(const OverflowRef& r) {
   uint64_t np = run_pages(r.vlen, pg_.page_size);
   // A damaged length must not free pages outside the file (or billions of
   // them): the run must lie in the file and start with its overflow header.
-  const uint8_t* p = pg_.read_run(r.pgno, np);
+  const uint8_t* p = pg_.read_run(r.pgno, np, r.txnid);
   if (page::header(p)->type != page::kOverflow || page::overflow_pages(p) != np)
     throw_corrupted(r.pgno, "overflow run does not match its reference");
-  pg_.alloc->release(r.pgno, uint32_t(np), r.txnid);
+  pg_.release(r.pgno, uint32_t(np), r.txnid);
   ref_.overflow_pages -= np;
 }
 
@@ -405,22 +405,26 @@ void Tree::clear() {
     if (r.node)
       pg_.free_page(r.pgno, r.birth);
     else
-      pg_.alloc->release(r.pgno, uint32_t(r.n), r.birth);
+      pg_.release(r.pgno, uint32_t(r.n), r.birth);
   }
   ref_ = page::TreeRef{};
 }
 
 uint64_t Tree::seal(uint64_t pgno) {
-  uint8_t* p = pg_.writable_page(pgno);
-  Node n(p, pg_.page_size);
-  if (!n.is_leaf()) {
-    NodeWriter w(p, pg_.page_size);
+  // A leaf is only read (a spilled one stays in the file, unwritten again);
+  // a branch gets its dirty children's checksums.
+  const uint8_t* p = pg_.read_run(pgno, 1, pg_.txnid);
+  if (!Node(p, pg_.page_size).is_leaf()) {
+    uint8_t* wp = pg_.writable_page(pgno);
+    Node n(wp, pg_.page_size);
+    NodeWriter w(wp, pg_.page_size);
     for (uint32_t i = 0; i < n.count(); i++) {
       ChildRef c = n.child(i);
       if (c.txnid != pg_.txnid) continue;
       c.csum = seal(c.pgno);
       w.set_child(i, c);
     }
+    p = wp;
   }
   return page::checksum(p, pg_.page_size, pgno);
 }

@@ -119,7 +119,7 @@ void Tree::for_each_page(F&& f) const {
         if (!n.is_overflow(i)) continue;
         page::OverflowRef r = n.overflow_ref(i);
         uint64_t np = (page::kHeaderSize + r.vlen + pg_.page_size - 1) / pg_.page_size;
-        pg_.read_run(r.pgno, np);  // bounds: a damaged length is an error
+        pg_.read_run(r.pgno, np, r.txnid);  // bounds: a damaged length is an error
         f(r.pgno, np, r.txnid, false);
       }
     } else {

@@ -73,6 +73,8 @@ alder_env_options alder_env_options_default(void) {
   o.read_only = 0;
   o.create = 1;
   o.file_mode = d.file_mode;
+  o.autosync_bytes = d.autosync_bytes;
+  o.spill_bytes = d.spill_bytes;
   return o;
 }
 
@@ -98,6 +100,8 @@ int alder_env_open(const char* path, const alder_env_options* opts, alder_env** 
     o.read_only = c.read_only;
     o.create = c.create;
     o.file_mode = c.file_mode;
+    o.autosync_bytes = c.autosync_bytes;
+    o.spill_bytes = c.spill_bytes;
     *env = new alder_env{alder::Env::open(path, o)};
     return ALDER_SUCCESS;
   });

@@ -124,21 +124,21 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.path = path;
   s.file = std::move(probe);
   s.shared = std::move(shared);
-  s.durability = o.durability;
-  s.write_map = o.write_map && !o.read_only;
-  s.map_async = s.write_map && o.map_async;
+  // MDB_WRITEMAP | MDB_MAPASYNC: commits do not sync (EnvOptions::map_async).
+  s.durability = o.write_map && o.map_async ? Durability::no_sync : o.durability;
   s.read_only = o.read_only;
   s.verify_checksums = o.verify_checksums;
   s.max_dbs = o.max_dbs;
   s.autosync_bytes = o.autosync_bytes;
+  s.spill_bytes = o.spill_bytes ? o.spill_bytes : uint64_t{256} << 20;
   s.file_size = size;
   const uint64_t need = (size + ps - 1) / ps * ps;
   uint64_t max_bytes = std::max((o.max_size + ps - 1) / ps * ps, need);
   s.map.map(s.file.fd(), max_bytes, need, false, o.no_readahead, hook);
   max_bytes = s.map.reserved();
   if (!o.read_only) {
-    s.wmap.map(s.file.fd(), max_bytes, need, true, false, hook);
-    max_bytes = std::min(max_bytes, s.wmap.reserved());
+    s.meta_map.map(s.file.fd(), 2 * uint64_t(ps), 2 * uint64_t(ps), true, false, hook);
+    s.dirty = std::make_unique<btree::DirtyPages>(ps, std::max<uint64_t>(64, (16 << 20) / ps));
   }
   s.max_pages = max_bytes / ps;
 
@@ -205,10 +205,10 @@ void EnvImpl::close() {
       // Clean shutdown: the other slot gets a copy of the newest meta, so a
       // later open has no older state to fall back to, and a file cut short
       // or damaged since is reported instead of silently rolled back.
-      txn::encode_meta(s.last, s.last_inline,
-                       s.wmap.writable_data() + uint64_t(1 - s.last_slot) * s.page_size,
-                       s.page_size);
-      s.sync_file(s.last.npages, false);
+      std::vector<uint8_t> page(s.page_size);
+      txn::encode_meta(s.last, s.last_inline, page.data(), s.page_size);
+      s.file.pwrite(page.data(), page.size(), uint64_t(1 - s.last_slot) * s.page_size);
+      s.sync_file();
       // Trim the free tail, unless readers of other envs (other processes)
       // are live: their snapshots may reach pages past the newest commit's.
       uint64_t used = s.last.npages * uint64_t(s.page_size);
@@ -227,7 +227,7 @@ void EnvImpl::release() noexcept {
   if (!st_) return;
   st_->closed.store(true);
   st_->map.unmap();
-  st_->wmap.unmap();
+  st_->meta_map.unmap();
   st_->file.close();
 }
 

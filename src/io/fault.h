@@ -1,13 +1,13 @@
 // The fault-injection seam (issue #3). Every system call the engine makes on
-// a data file — open, the meta read at open, fdatasync/msync, growth,
-// truncation, mapping, atomic creation — first asks the file's FaultHook, if
-// one is attached, what to do. Without a hook (every normal open) the cost is
-// one null test per system call; page reads and writes go through the
-// mappings and never reach this seam, so the read path is untouched.
+// a data file — open, the meta read at open, page and meta writes,
+// fdatasync, writeback hints, growth, truncation, mapping, atomic creation —
+// first asks the file's FaultHook, if one is attached, what to do. Without
+// a hook (every normal open) the cost is one null test per system call;
+// page reads go through the read-only mapping and never reach this seam, so
+// the read path is untouched.
 //
-// Page writes are stores into the writer's mapping, not system calls, so a
-// hook that simulates a disk (SimDisk in tests/fault_util.h) learns what was
-// written by comparing the file with its own copy at each sync.
+// A hook that simulates a disk (SimDisk in tests/fault_util.h) learns what
+// was written by comparing the file with its own copy at each sync.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,10 @@ namespace alder::io {
 enum class IoOp : uint8_t {
   open,      ///< open(2) of the data file
   read,      ///< pread of the meta pages at open, or of pages by Env::copy; arg = bytes
-  write,     ///< pwrite of a meta page at commit; arg = bytes
-  sync,      ///< fdatasync, or msync(MS_SYNC) with write_map; arg = bytes covered (msync) or 0
-  sync_hint, ///< msync(MS_ASYNC) (map_async): starts writeback, promises nothing; arg = bytes
+  write,     ///< pwrite/pwritev of dirty pages or a meta page; arg = bytes
+  sync,      ///< fdatasync; arg = 0
+  sync_hint, ///< sync_file_range(WRITE) after a no-sync commit: starts writeback,
+             ///< promises nothing, so a failure here is ignored; arg = bytes
   grow,      ///< posix_fallocate to a new size; arg = new size in bytes
   truncate,  ///< ftruncate; arg = new size in bytes
   map,       ///< mmap of the file; arg = bytes reserved

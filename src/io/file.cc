@@ -4,9 +4,12 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -94,6 +97,10 @@ std::string File::create_temp_next_to(const std::string& path, unsigned mode) {
 
 void File::pwrite(const void* buf, size_t n, uint64_t off) {
   consult(hook_, IoOp::write, fd_, n, "pwrite");
+  pwrite_raw(buf, n, off);
+}
+
+void File::pwrite_raw(const void* buf, size_t n, uint64_t off) {
   const auto* p = static_cast<const uint8_t*>(buf);
   size_t done = 0;
   while (done < n) {
@@ -104,6 +111,46 @@ void File::pwrite(const void* buf, size_t n, uint64_t off) {
     }
     done += size_t(w);
   }
+}
+
+void File::pwritev(const struct iovec* iov, int count, uint64_t off) {
+  size_t n = 0;
+  for (int i = 0; i < count; i++) n += iov[i].iov_len;
+  consult(hook_, IoOp::write, fd_, n, "pwritev");
+  // Short writes resume where they stopped: skip the iovecs written whole,
+  // then write the rest of a partial one on its own.
+  while (count > 0) {
+    ssize_t w = ::pwritev(fd_, iov, std::min(count, IOV_MAX), off_t(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("pwritev", errno);
+    }
+    off += uint64_t(w);
+    size_t left = size_t(w);
+    while (count > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      iov++;
+      count--;
+    }
+    if (count > 0 && left > 0) {
+      pwrite_raw(static_cast<const uint8_t*>(iov->iov_base) + left, iov->iov_len - left, off);
+      off += iov->iov_len - left;
+      iov++;
+      count--;
+    }
+  }
+}
+
+void File::start_writeback(uint64_t off, uint64_t len) {
+  // A hint: the kernel starts writing these pages now, so a later fdatasync
+  // finds less to do. Its failure (real or injected) changes nothing that
+  // was promised, so it never throws: the commit it follows has succeeded.
+  if (len == 0) return;
+  if (hook_) {
+    IoVerdict v = hook_->before(IoOp::sync_hint, fd_, len);
+    if (v.kind != IoVerdict::Kind::perform) return;
+  }
+  ::sync_file_range(fd_, off_t(off), off_t(len), SYNC_FILE_RANGE_WRITE);
 }
 
 void File::fsync() {

@@ -1,11 +1,12 @@
 // File and memory-map primitives: the only place the engine makes I/O system
 // calls. Each of them first consults the file's FaultHook, if a test
-// attached one (io/fault.h). Pages are read from a
-// read-only mapping and written through the writer's writable mapping, so
-// neither makes a system call per page.
+// attached one (io/fault.h). Pages are read from a read-only mapping (no
+// system call per page) and written with pwritev at commit, in runs of
+// adjacent pages (src/txn/page_writer.cc).
 #pragma once
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <cstdint>
 #include <string>
@@ -47,6 +48,15 @@ class File {
   std::string create_temp_next_to(const std::string& path, unsigned mode);
   /// Writes exactly n bytes at off. Throws io_error / no_space.
   void pwrite(const void* buf, size_t n, uint64_t off);
+  /// Writes the `count` buffers of iov back to back starting at off (one
+  /// pwritev(2) per IOV_MAX buffers, resumed after short writes), as one
+  /// IoOp::write of their total length. Throws io_error / no_space.
+  void pwritev(const struct iovec* iov, int count, uint64_t off);
+  /// Asks the kernel to start writing back [off, off+len) now
+  /// (sync_file_range(SYNC_FILE_RANGE_WRITE)) without waiting: a later
+  /// fdatasync then has less left to write. Promises nothing; errors are
+  /// ignored (IoOp::sync_hint).
+  void start_writeback(uint64_t off, uint64_t len);
   void fsync();  ///< fsync: data and metadata. Throws io_error / no_space.
   /// Gives the finished file `tmp` the name `path` (link, fails if path
   /// exists), drops the name `tmp` and fsyncs the directory. Returns false
@@ -85,6 +95,8 @@ class File {
   void grow(uint64_t size);
 
  private:
+  void pwrite_raw(const void* buf, size_t n, uint64_t off);  // no hook
+
   int fd_ = -1;
   FaultHook* hook_ = nullptr;
 };

@@ -2,9 +2,10 @@
 // the references a parent keeps to its children, and the page checksum.
 //
 // All integers are stored little-endian (the engine targets little-endian
-// 64-bit hosts and refuses to build elsewhere). Pages are page_size bytes and
-// page-aligned both in memory and in the file; page 0 and page 1 are the two
-// meta pages (src/txn/meta.h).
+// 64-bit hosts and refuses to build elsewhere). Pages are page_size bytes,
+// page-aligned in the file and in the mapping (a write txn's private copies
+// are only 16-byte aligned: no page code needs more); page 0 and page 1 are
+// the two meta pages (src/txn/meta.h).
 #pragma once
 
 #include <bit>

@@ -55,18 +55,13 @@ void EnvState::unlock_writer() {
 void EnvState::sync_locked() {
   if (failed.load())
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
-  sync_file(last.npages, false);
+  sync_file();
   synced_txnid = last.txnid;
   synced_slot = last_slot;
   held_pages = 0;
 }
 
-void EnvState::sync_file(uint64_t pages, bool async) {
-  if (write_map)
-    wmap.sync(0, pages * uint64_t(page_size), async);
-  else
-    file.datasync();
-}
+void EnvState::sync_file() { file.datasync(); }
 
 void EnvState::ensure_pages(uint64_t pages) {
   const uint64_t need = pages * uint64_t(page_size);

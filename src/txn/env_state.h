@@ -43,17 +43,20 @@ struct EnvState {
 
   std::string path;
   io::File file;
-  io::Mapping map;   // readers: read-only, so a stray pointer cannot write
-  io::Mapping wmap;  // the writer's own writable view of the same file
+  io::Mapping map;  // read-only, so a stray pointer cannot write
+  /// The two meta pages mapped writable (writable envs only). Used for one
+  /// thing: putting a slot's old meta back after a failed sync, with a
+  /// store that cannot fail where a failing disk would fail a pwrite.
+  /// Never written otherwise, so it costs no faults or writeback work.
+  io::Mapping meta_map;
   uint32_t page_size;
   uint64_t max_pages = 0;
-  Durability durability = Durability::sync;
-  bool write_map = false;  // sync with msync instead of fdatasync
-  bool map_async = false;
+  Durability durability = Durability::sync;  // map_async already folded in
   bool read_only = false;
   bool verify_checksums = false;  // EnvOptions::verify_checksums
   uint32_t max_dbs = 0;
   uint64_t autosync_bytes = 0;  // 0: auto (see EnvOptions)
+  uint64_t spill_bytes = 0;     // resolved: never 0
 
   // Readers.
   SnapshotCell snapshot;
@@ -81,6 +84,7 @@ struct EnvState {
   uint64_t held_pages = 0;   // freed since the last sync, still in its tree
   uint64_t file_size = 0;    // bytes
   FreelistHint freelist_hint;
+  std::unique_ptr<btree::DirtyPages> dirty;  // the write txn's page buffers (their pool)
   std::vector<uint8_t> meta_scratch, meta_before;  // the commit's meta page, and the slot's old one
   std::atomic<bool> failed{false};  // a meta write or sync failed
 
@@ -93,8 +97,8 @@ struct EnvState {
   void unlock_writer();
   /// Makes every committed page and meta durable; writer lock held.
   void sync_locked();
-  /// fdatasync, or msync of [0, pages) with write_map (async: MS_ASYNC).
-  void sync_file(uint64_t pages, bool async);
+  /// fdatasync of the data file.
+  void sync_file();
   /// Makes the file at least `pages` long, growing in steps of 1/8 of the
   /// file (at least 1 MiB) up to max_size, blocks reserved. Writer only.
   void ensure_pages(uint64_t pages);

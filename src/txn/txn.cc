@@ -5,6 +5,7 @@
 
 #include "btree/cursor.h"
 #include "page/node.h"
+#include "txn/page_writer.h"
 
 namespace alder::txn {
 
@@ -41,7 +42,7 @@ Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
     id_ = meta_.txnid + 1;
     pager_.map_pages = meta_.npages;
     pager_.txnid = id_;
-    pager_.wmap = env.wmap.writable_data();
+    pager_.dirty = env.dirty.get();
     free_ = std::make_unique<FreeSpace>(
         pager_, meta_.free, [&env](uint64_t pages) { env.ensure_pages(pages); }, meta_.npages,
         env.max_pages, env.synced_txnid, env.reader_snapshots(), env.freelist_hint,
@@ -164,6 +165,7 @@ void Txn::drop_db(Dbi dbi, bool delete_db) {
   gen_++;
   guarded([&] {
     btree::Tree(pager_, *r).clear();
+    spill_if_needed();
     return true;
   });
   if (dbi == kMainDbi) return;
@@ -215,8 +217,10 @@ bool Txn::put(Dbi dbi, std::string_view key, std::string_view value, bool no_ove
   if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
   gen_++;
   return guarded([&] {
-    return btree::Tree(pager_, *r).put(key, value, no_overwrite, append) !=
-           btree::Tree::Put::kept;
+    bool changed = btree::Tree(pager_, *r).put(key, value, no_overwrite, append) !=
+                   btree::Tree::Put::kept;
+    spill_if_needed();
+    return changed;
   });
 }
 
@@ -226,14 +230,23 @@ bool Txn::del(Dbi dbi, std::string_view key) {
   page::TreeRef* r = tree_ref(dbi);
   if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
   gen_++;
-  return guarded([&] { return btree::Tree(pager_, *r).del(key); });
+  return guarded([&] {
+    bool found = btree::Tree(pager_, *r).del(key);
+    spill_if_needed();
+    return found;
+  });
+}
+
+void Txn::spill_if_needed() {
+  if (pager_.dirty->bytes() <= env_.spill_bytes) return;
+  write_dirty_pages(env_.file, *pager_.dirty, env_.page_size, &written_);
+  pager_.dirty->clear();
 }
 
 void Txn::write_meta_and_sync() {
-  const bool can_sync = !env_.map_async;
-  bool synced_commit = can_sync && env_.durability == Durability::sync;
-  if (can_sync && !synced_commit && env_.durability == Durability::no_meta_sync) {
-    env_.sync_file(meta_.npages, false);  // this commit's pages and the previous meta
+  bool synced_commit = env_.durability == Durability::sync;
+  if (env_.durability == Durability::no_meta_sync) {
+    env_.sync_file();  // this commit's pages and the previous meta
     env_.synced_txnid = env_.last.txnid;
     env_.synced_slot = env_.last_slot;
     env_.held_pages = 0;
@@ -248,32 +261,33 @@ void Txn::write_meta_and_sync() {
   }
   const int slot = 1 - env_.synced_slot;
   const uint64_t slot_off = uint64_t(slot) * env_.page_size;
-  // The meta goes in with one pwrite of its page, not through the mapping:
-  // without a sync, every commit rewrites this slot, which then holds the
-  // only copy of the newest acknowledged commit. A process killed halfway
-  // through a memcpy would leave it torn (and recovery would fall back to
-  // the synced slot, losing every unsynced commit); a kill cannot split the
-  // kernel's copy of one page, so the slot holds the old meta or the new.
-  // `before` keeps the old one when a sync follows: if it fails, the commit
-  // has failed, and the slot gets it back, so a reopen in this boot does not
-  // find the failed commit in the page cache.
-  const bool syncs = synced_commit || env_.map_async;
+  // The meta goes in with one pwrite of its page: without a sync, every
+  // commit rewrites this slot, which then holds the only copy of the newest
+  // acknowledged commit, and a kill cannot split the kernel's copy of one
+  // page, so the slot holds the old meta or the new. `before` keeps the old
+  // one when a sync follows: if it fails, the commit has failed, and the
+  // slot gets it back through EnvState::meta_map (a store into the page
+  // cache, which cannot fail as a pwrite to a failing disk can), so a
+  // reopen in this boot does not find the failed commit there.
   std::vector<uint8_t>& page = env_.meta_scratch;
   std::vector<uint8_t>& before = env_.meta_before;
   page.resize(env_.page_size);
-  if (syncs)
+  if (synced_commit)
     before.assign(env_.map.data() + slot_off, env_.map.data() + slot_off + env_.page_size);
   meta_.synced_base = env_.synced_txnid;
   encode_meta(meta_, inline_free_, page.data(), env_.page_size);
   env_.file.pwrite(page.data(), page.size(), slot_off);
-  try {
-    if (synced_commit) env_.sync_file(meta_.npages, false);
-    else if (env_.map_async) env_.sync_file(meta_.npages, true);
-  } catch (...) {
-    // Through the mapping: a store cannot fail where a failing disk would
-    // fail a pwrite (only a kill during this double fault could tear it).
-    std::memcpy(env_.wmap.writable_data() + slot_off, before.data(), before.size());
-    throw;
+  if (synced_commit) {
+    try {
+      env_.sync_file();
+    } catch (...) {
+      std::memcpy(env_.meta_map.writable_data() + slot_off, before.data(), before.size());
+      throw;
+    }
+  } else if (written_.pages) {
+    // No sync now: start writeback of this commit's pages, so that the
+    // autosync's fdatasync (or the next Env::sync) finds little to write.
+    env_.file.start_writeback(written_.lo, written_.hi - written_.lo);
   }
   env_.publish(meta_, std::move(inline_free_), slot);
   if (env_.shared) env_.shared->publish_txnid(meta_.txnid);  // for other processes' readers
@@ -317,6 +331,9 @@ void Txn::commit() {
     catalog.finalize();
     meta_.npages = free_->npages();
     meta_.txnid = id_;
+    // Nothing a snapshot can see changes until the meta is written: a
+    // failure up to here aborts the txn and leaves the env as it was.
+    write_dirty_pages(env_.file, *pager_.dirty, env_.page_size, &written_);
   } catch (...) {
     abort();
     throw;
@@ -340,6 +357,7 @@ void Txn::finish() noexcept {
   finished_ = true;
   if (write_) {
     free_.reset();  // writes the env's freelist hint: still under the writer lock
+    pager_.dirty->clear();
     env_.unlock_writer();
   } else if (env_.read_only && env_.shared) {
     env_.shared->release(reader_slot_);

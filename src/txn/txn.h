@@ -6,14 +6,15 @@
 //      store its root in the catalog;
 //   2. save the freelist (FreeSpace::save), then seal the catalog and
 //      freelist trees, so the meta's three roots cover every page;
-//   3. (nothing to write: the txn built its pages in place, in free pages of
-//      the file, through the writer's own writable mapping; readers keep a
-//      read-only one, and no snapshot can see free pages);
+//   3. write the dirty pages, built in private buffers (btree/dirty_pages.h),
+//      to their page numbers in the file: sorted, adjacent ones in one
+//      pwritev (page_writer.h). They are free pages, which no snapshot can
+//      see; a large txn has already written some of them (spilled);
 //   4. write the meta into the slot not holding the newest synced meta, and
 //      fdatasync once (sync); or fdatasync before the meta write
 //      (no_meta_sync); or not at all (no_sync);
 //   5. publish the new meta to readers.
-// A failure in 1-2 aborts the txn and leaves the env as it was (pages were
+// A failure in 1-3 aborts the txn and leaves the env as it was (pages were
 // written only where no snapshot looks). A failure in 4 marks the env failed:
 // what reached the disk is unknown, so further writes are refused until the
 // env is reopened and recovered.
@@ -28,6 +29,7 @@
 #include "btree/tree.h"
 #include "txn/env_state.h"
 #include "txn/freelist.h"
+#include "txn/page_writer.h"
 
 namespace alder::txn {
 
@@ -84,6 +86,8 @@ class Txn {
   };
   std::optional<page::TreeRef> catalog_lookup(std::string_view name);
   void write_meta_and_sync();
+  /// After a write: spills the dirty pages when they pass spill_bytes.
+  void spill_if_needed();
   void finish() noexcept;
   /// Runs a tree write; if it throws anything but append_order (which is
   /// raised before any change), the txn is broken (bad_txn).
@@ -113,6 +117,7 @@ class Txn {
   // Writer only.
   std::unique_ptr<FreeSpace> free_;
   std::vector<uint64_t> inline_free_;  // the new meta's inline freelist
+  WrittenPages written_;               // spilled and committed pages
 };
 
 }  // namespace alder::txn
