@@ -1,6 +1,7 @@
 #include "btree/dirty_pages.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -10,7 +11,18 @@
 namespace alder::btree {
 
 DirtyPages::DirtyPages(uint32_t page_size, uint64_t keep_pages)
-    : page_size_(page_size), keep_pages_(keep_pages) {}
+    : page_size_(page_size), keep_pages_(keep_pages) {
+  resize_table(kMinSlots);
+}
+
+void DirtyPages::resize_table(size_t slots) {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(slots, Slot{});
+  mask_ = slots - 1;
+  shift_ = 64 - unsigned(std::countr_zero(slots));
+  for (const Slot& s : old)
+    if (s.pgno != kEmpty) slots_[probe(s.pgno)] = s;
+}
 
 DirtyPages::~DirtyPages() {
   clear();
@@ -26,27 +38,41 @@ uint8_t* DirtyPages::add(uint64_t pgno, uint32_t n) {
     p = static_cast<uint8_t*>(std::malloc(uint64_t(n) * page_size_));
     if (!p) throw std::bad_alloc();
   }
-  auto [it, inserted] = map_.try_emplace(pgno, Entry{p, n});
-  if (!inserted) {  // the allocator handed out a page twice: a damaged freelist
+  size_t i = probe(pgno);
+  if (slots_[i].pgno == pgno) {  // the allocator handed out a page twice: a damaged freelist
     recycle({p, n});
     throw Error(ErrorCode::corrupted, "corrupted page " + std::to_string(pgno) +
                                           ": allocated twice (damaged freelist)");
   }
+  slots_[i] = Slot{pgno, p, n};
+  if (++count_ * 2 > slots_.size()) resize_table(slots_.size() * 2);
   bytes_ += uint64_t(n) * page_size_;
   return p;
 }
 
 void DirtyPages::drop(uint64_t pgno) {
-  auto it = map_.find(pgno);
-  if (it == map_.end()) return;
-  retired_.push_back(it->second);
-  map_.erase(it);
+  size_t i = probe(pgno);
+  if (slots_[i].pgno != pgno) return;
+  retired_.push_back({slots_[i].data, slots_[i].pages});
+  // Backward-shift deletion: move later members of the probe run into the
+  // hole where their own probe would find them, so no tombstones are needed.
+  for (size_t j = (i + 1) & mask_; slots_[j].pgno != kEmpty; j = (j + 1) & mask_) {
+    size_t home = size_t((slots_[j].pgno * 0x9E3779B97F4A7C15ull) >> shift_);
+    // slots_[j] may move to i unless its home lies cyclically in (i, j].
+    if (((j - home) & mask_) >= ((j - i) & mask_)) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i] = Slot{};
+  count_--;
 }
 
 std::vector<DirtyPages::Run> DirtyPages::sorted() const {
   std::vector<Run> out;
-  out.reserve(map_.size());
-  for (const auto& [pgno, e] : map_) out.push_back({pgno, e.pages, e.data});
+  out.reserve(count_);
+  for (const Slot& s : slots_)
+    if (s.pgno != kEmpty) out.push_back({s.pgno, s.pages, s.data});
   std::sort(out.begin(), out.end(), [](const Run& a, const Run& b) { return a.pgno < b.pgno; });
   return out;
 }
@@ -59,11 +85,20 @@ void DirtyPages::recycle(const Entry& e) {
 }
 
 void DirtyPages::clear() {
-  for (const auto& [pgno, e] : map_) recycle(e);
+  const size_t used = count_;
+  for (Slot& s : slots_)
+    if (s.pgno != kEmpty) {
+      recycle({s.data, s.pages});
+      s = Slot{};
+    }
   for (const Entry& e : retired_) recycle(e);
-  map_.clear();
   retired_.clear();
+  count_ = 0;
   bytes_ = 0;
+  // Shrink a table a large txn grew, to 4x this txn's use: the next clear()
+  // and sorted() walk every slot.
+  const size_t want = std::max(kMinSlots, std::bit_ceil(used * 4));
+  if (slots_.size() > want) resize_table(want);
 }
 
 }  // namespace alder::btree

@@ -20,8 +20,8 @@
 // Not thread-safe: owned by the writer.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 namespace alder::btree {
@@ -38,8 +38,8 @@ class DirtyPages {
   /// The buffer of the run that starts at pgno, or nullptr when this txn
   /// holds none (never written, or spilled to the file).
   uint8_t* find(uint64_t pgno) const {
-    auto it = map_.find(pgno);
-    return it == map_.end() ? nullptr : it->second.data;
+    const Slot& s = slots_[probe(pgno)];
+    return s.pgno == pgno ? s.data : nullptr;
   }
   /// A buffer for the run of n >= 1 pages starting at pgno, which must not
   /// be held already; contents undefined.
@@ -59,24 +59,47 @@ class DirtyPages {
   };
   /// The held runs sorted by page number.
   std::vector<Run> sorted() const;
-  bool empty() const { return map_.empty(); }
+  bool empty() const { return count_ == 0; }
   /// Ends the txn's use of every buffer (after it was written, or on abort):
   /// single pages go back to the pool, up to keep_pages.
   void clear();
 
  private:
+  // The index is an open-addressing hash table with linear probing: a txn
+  // touches it on every page it reads or writes, so a lookup must be a
+  // probe or two in one cache line, not a walk through allocated nodes; and
+  // clear() after a single-put commit must cost the few slots in use, not
+  // the table a bulk load once grew (clear() shrinks it again).
   struct Entry {
     uint8_t* data;
     uint32_t pages;
   };
+  struct Slot {
+    uint64_t pgno = kEmpty;
+    uint8_t* data = nullptr;
+    uint32_t pages = 0;
+  };
+  static constexpr uint64_t kEmpty = ~uint64_t{0};  // no page has this number
+  static constexpr size_t kMinSlots = 64;
+
+  /// The slot holding pgno, or the empty slot where it would go.
+  size_t probe(uint64_t pgno) const {
+    size_t i = size_t((pgno * 0x9E3779B97F4A7C15ull) >> shift_);
+    while (slots_[i].pgno != pgno && slots_[i].pgno != kEmpty) i = (i + 1) & mask_;
+    return i;
+  }
+  void resize_table(size_t slots);  // a power of 2 > count_
   void recycle(const Entry& e);
 
   uint32_t page_size_;
   uint64_t keep_pages_;
   uint64_t bytes_ = 0;
-  std::unordered_map<uint64_t, Entry> map_;
-  std::vector<Entry> retired_;      // dropped, still readable until clear()
-  std::vector<uint8_t*> pool_;      // free single-page buffers
+  std::vector<Slot> slots_;     // the index; load factor <= 1/2
+  size_t count_ = 0;            // slots in use
+  size_t mask_ = 0;             // slots_.size() - 1
+  unsigned shift_ = 64;         // 64 - log2(slots_.size())
+  std::vector<Entry> retired_;  // dropped, still readable until clear()
+  std::vector<uint8_t*> pool_;  // free single-page buffers
 };
 
 }  // namespace alder::btree

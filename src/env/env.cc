@@ -139,6 +139,8 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   if (!o.read_only) {
     s.meta_map.map(s.file.fd(), 2 * uint64_t(ps), 2 * uint64_t(ps), true, false, hook);
     s.dirty = std::make_unique<btree::DirtyPages>(ps, std::max<uint64_t>(64, (16 << 20) / ps));
+    if (s.durability == Durability::no_sync)
+      s.flusher = std::make_unique<txn::Flusher>(s.file.fd(), txn::Flusher::kDefaultStep);
   }
   s.max_pages = max_bytes / ps;
 
@@ -226,6 +228,7 @@ void EnvImpl::close() {
 void EnvImpl::release() noexcept {
   if (!st_) return;
   st_->closed.store(true);
+  st_->flusher.reset();  // joins its thread, which uses the descriptor
   st_->map.unmap();
   st_->meta_map.unmap();
   st_->file.close();

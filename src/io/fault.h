@@ -1,10 +1,13 @@
 // The fault-injection seam (issue #3). Every system call the engine makes on
 // a data file — open, the meta read at open, page and meta writes,
-// fdatasync, writeback hints, growth, truncation, mapping, atomic creation —
+// fdatasync, growth, truncation, mapping, atomic creation —
 // first asks the file's FaultHook, if one is attached, what to do. Without
 // a hook (every normal open) the cost is one null test per system call;
 // page reads go through the read-only mapping and never reach this seam, so
 // the read path is untouched.
+//
+// Not through the seam: the no-sync mode's background writeback
+// (src/txn/flusher.h), which runs on its own thread and promises nothing.
 //
 // A hook that simulates a disk (SimDisk in tests/fault_util.h) learns what
 // was written by comparing the file with its own copy at each sync.
@@ -20,8 +23,6 @@ enum class IoOp : uint8_t {
   read,      ///< pread of the meta pages at open, or of pages by Env::copy; arg = bytes
   write,     ///< pwrite/pwritev of dirty pages or a meta page; arg = bytes
   sync,      ///< fdatasync; arg = 0
-  sync_hint, ///< sync_file_range(WRITE) after a no-sync commit: starts writeback,
-             ///< promises nothing, so a failure here is ignored; arg = bytes
   grow,      ///< posix_fallocate to a new size; arg = new size in bytes
   truncate,  ///< ftruncate; arg = new size in bytes
   map,       ///< mmap of the file; arg = bytes reserved
@@ -35,7 +36,7 @@ const char* to_string(IoOp op);
 struct IoVerdict {
   enum class Kind : uint8_t {
     perform,  ///< make the system call as usual
-    skip,     ///< sync, sync_hint, truncate: pretend success without the call
+    skip,     ///< sync, truncate: pretend success without the call
               ///< (a simulated disk); elsewhere the same as perform
     fail,     ///< fail it with errno `err`, without making it
   };

@@ -32,7 +32,6 @@ const char* to_string(IoOp op) {
     case IoOp::read: return "read";
     case IoOp::write: return "write";
     case IoOp::sync: return "sync";
-    case IoOp::sync_hint: return "sync_hint";
     case IoOp::grow: return "grow";
     case IoOp::truncate: return "truncate";
     case IoOp::map: return "map";
@@ -51,7 +50,7 @@ static bool consult(FaultHook* hook, IoOp op, int fd, uint64_t arg, const char* 
   IoVerdict v = hook->before(op, fd, arg);
   if (v.kind == IoVerdict::Kind::fail) throw_errno(what + path, v.err);
   return v.kind == IoVerdict::Kind::perform ||
-         !(op == IoOp::sync || op == IoOp::sync_hint || op == IoOp::truncate);
+         !(op == IoOp::sync || op == IoOp::truncate);
 }
 
 File::~File() { close(); }
@@ -139,18 +138,6 @@ void File::pwritev(const struct iovec* iov, int count, uint64_t off) {
       count--;
     }
   }
-}
-
-void File::start_writeback(uint64_t off, uint64_t len) {
-  // A hint: the kernel starts writing these pages now, so a later fdatasync
-  // finds less to do. Its failure (real or injected) changes nothing that
-  // was promised, so it never throws: the commit it follows has succeeded.
-  if (len == 0) return;
-  if (hook_) {
-    IoVerdict v = hook_->before(IoOp::sync_hint, fd_, len);
-    if (v.kind != IoVerdict::Kind::perform) return;
-  }
-  ::sync_file_range(fd_, off_t(off), off_t(len), SYNC_FILE_RANGE_WRITE);
 }
 
 void File::fsync() {
@@ -255,7 +242,6 @@ Mapping::~Mapping() { unmap(); }
 void Mapping::map(int fd, uint64_t reserve, uint64_t minimum, bool writable,
                   bool random_access, FaultHook* hook) {
   consult(hook, IoOp::map, fd, reserve, "mmap reservation");
-  hook_ = hook;
   int prot = PROT_READ | (writable ? PROT_WRITE : 0);
   void* p;
   for (;;) {
@@ -274,13 +260,6 @@ void Mapping::unmap() {
   if (base_) ::munmap(base_, size_);
   base_ = nullptr;
   size_ = 0;
-}
-
-void Mapping::sync(uint64_t off, uint64_t len, bool async) {
-  if (len == 0) return;
-  if (!consult(hook_, async ? IoOp::sync_hint : IoOp::sync, -1, len, "msync")) return;
-  if (::msync(base_ + off, len, async ? MS_ASYNC : MS_SYNC) != 0)
-    throw_errno("msync", errno);
 }
 
 }  // namespace alder::io

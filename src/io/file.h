@@ -52,11 +52,6 @@ class File {
   /// pwritev(2) per IOV_MAX buffers, resumed after short writes), as one
   /// IoOp::write of their total length. Throws io_error / no_space.
   void pwritev(const struct iovec* iov, int count, uint64_t off);
-  /// Asks the kernel to start writing back [off, off+len) now
-  /// (sync_file_range(SYNC_FILE_RANGE_WRITE)) without waiting: a later
-  /// fdatasync then has less left to write. Promises nothing; errors are
-  /// ignored (IoOp::sync_hint).
-  void start_writeback(uint64_t off, uint64_t len);
   void fsync();  ///< fsync: data and metadata. Throws io_error / no_space.
   /// Gives the finished file `tmp` the name `path` (link, fails if path
   /// exists), drops the name `tmp` and fsyncs the directory. Returns false
@@ -114,22 +109,19 @@ class Mapping {
   /// Maps up to `reserve` bytes of fd, PROT_READ (plus PROT_WRITE if
   /// writable). Where the address space is short (ENOMEM: ulimit -v, or a
   /// sanitizer's shadow layout), halves the size until it fits, down to
-  /// `minimum`; reserved() tells what was mapped. mmap and later msyncs
-  /// consult `hook` first (nullptr: none). Throws io_error.
+  /// `minimum`; reserved() tells what was mapped. The mmap consults
+  /// `hook` first (nullptr: none). Throws io_error.
   void map(int fd, uint64_t reserve, uint64_t minimum, bool writable, bool random_access,
            FaultHook* hook = nullptr);
   void unmap();
   const uint8_t* data() const { return base_; }
   uint8_t* writable_data() const { return writable_ ? base_ : nullptr; }
   uint64_t reserved() const { return size_; }
-  /// msync of [off, off+len), MS_SYNC or MS_ASYNC. Throws io_error.
-  void sync(uint64_t off, uint64_t len, bool async);
 
  private:
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
   bool writable_ = false;
-  FaultHook* hook_ = nullptr;
 };
 
 }  // namespace alder::io

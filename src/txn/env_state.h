@@ -14,6 +14,7 @@
 #include "alder/alder.hpp"
 #include "btree/pager.h"
 #include "io/file.h"
+#include "txn/flusher.h"
 #include "txn/freelist.h"
 #include "txn/meta.h"
 #include "txn/reader_table.h"
@@ -85,6 +86,7 @@ struct EnvState {
   uint64_t file_size = 0;    // bytes
   FreelistHint freelist_hint;
   std::unique_ptr<btree::DirtyPages> dirty;  // the write txn's page buffers (their pool)
+  std::unique_ptr<Flusher> flusher;  // no_sync envs: background writeback (txn/flusher.h)
   std::vector<uint8_t> meta_scratch, meta_before;  // the commit's meta page, and the slot's old one
   std::atomic<bool> failed{false};  // a meta write or sync failed
 

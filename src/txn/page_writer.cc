@@ -12,11 +12,12 @@ void write_dirty_pages(io::File& file, const btree::DirtyPages& dirty, uint32_t 
   std::vector<iovec> iov;
   size_t i = 0;
   while (i < runs.size()) {
-    // One system call per stretch of adjacent runs.
+    // One system call per stretch of adjacent runs, of at most
+    // kMaxCallPages pages unless one run is longer (see the header).
     const uint64_t first = runs[i].pgno;
     uint64_t next = first;
     iov.clear();
-    while (i < runs.size() && runs[i].pgno == next) {
+    while (i < runs.size() && runs[i].pgno == next && next - first < kMaxCallPages) {
       iov.push_back({const_cast<uint8_t*>(runs[i].data), size_t(runs[i].pages) * page_size});
       next += runs[i].pages;
       i++;

@@ -1,8 +1,16 @@
 // Writing a write txn's dirty pages to the file: at commit, and when a large
 // txn spills. The pages go out sorted by page number; adjacent pages (and
 // overflow runs) are coalesced into one pwritev, so a txn that allocated a
-// contiguous stretch writes it with one system call. Reference: LMDB's
+// contiguous stretch writes it in few system calls. Reference: LMDB's
 // mdb_page_flush, which writes its sorted dirty list the same way.
+//
+// A call writes at most kMaxCallPages pages (64 KiB at 4 KiB pages), unless
+// a single overflow run is longer. The kernel sizes page-cache folios by the
+// write that creates them, and a later 4 KiB write into a large folio walks
+// all of its blocks (ext4_block_write_begin, and writeback's
+// mpage_process_page_bufs): after a bulk load written in runs of megabytes,
+// no-sync single-put commits with autosync took 46 us instead of 29 us
+// (300,000 keys; Linux 6.18, ext4).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +19,8 @@
 #include "io/file.h"
 
 namespace alder::txn {
+
+inline constexpr uint64_t kMaxCallPages = 16;
 
 /// What write_dirty_pages wrote: page counts and the byte span they cover.
 struct WrittenPages {

@@ -284,10 +284,8 @@ void Txn::write_meta_and_sync() {
       std::memcpy(env_.meta_map.writable_data() + slot_off, before.data(), before.size());
       throw;
     }
-  } else if (written_.pages) {
-    // No sync now: start writeback of this commit's pages, so that the
-    // autosync's fdatasync (or the next Env::sync) finds little to write.
-    env_.file.start_writeback(written_.lo, written_.hi - written_.lo);
+  } else if (env_.flusher) {
+    env_.flusher->wrote((written_.pages + 1) * uint64_t(env_.page_size));
   }
   env_.publish(meta_, std::move(inline_free_), slot);
   if (env_.shared) env_.shared->publish_txnid(meta_.txnid);  // for other processes' readers
