@@ -20,6 +20,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
@@ -94,6 +95,9 @@ int main(int argc, char** argv) {
   report.plan = bench::make_plan(scale, seed);
   report.plan.cache_bytes = cache_mib << 20;
   report.plan.repeat = repeat;
+  // Each count once: a row id (writes_durable_tN) and its key range per count.
+  std::sort(commit_threads.begin(), commit_threads.end());
+  commit_threads.erase(std::unique(commit_threads.begin(), commit_threads.end()), commit_threads.end());
   report.plan.commit_threads = commit_threads;
   report.plan.floor_pages = floor_pages;
   report.machine = bench::describe_machine(dir);
