@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds alder-bench (Release) and runs the six-engine benchmark suite, one
 # command (issue #5):
-#   scripts/bench.sh                    # default scale (N = 1,000,000), < 10 min
+#   scripts/bench.sh                    # default scale (N = 1,000,000), --repeat 3: about 25 min
 #   scripts/bench.sh --scale 0.1        # any alder-bench option passes through
 # Results go to $ALDER_BENCH_OUT (default bench-results/): results.md,
 # results.json, chart.png (gnuplot), chart.dat/.gp, micro.json (Google

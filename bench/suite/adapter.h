@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,17 @@ class Reader {
                              std::uint64_t* bytes) = 0;
   /// Moves to the newest committed state (a new snapshot where there is one).
   virtual void refresh() = 0;
+};
+
+/// A per-thread write handle for the thread-scaling durable writes: every
+/// call is one transaction of one put, committed in the engine's open mode.
+/// Each thread owns its own Writer; the engine decides how concurrent
+/// commits meet (LMDB and alder wait for their single writer, RocksDB,
+/// LevelDB and WiredTiger may group several commits into one log sync).
+class Writer {
+ public:
+  virtual ~Writer() = default;
+  virtual void put_commit(std::string_view key, std::string_view value) = 0;
 };
 
 /// One database engine behind a common face.
@@ -88,12 +100,24 @@ class Engine {
   }
   /// Whether several threads may each hold a Reader at once.
   virtual bool threaded_reads() const { return true; }
+  /// A Writer for the calling thread. The default runs begin_write / put /
+  /// commit of this Engine under one harness mutex (commits one at a time);
+  /// adapters override it where the engine itself takes commits from
+  /// several threads. Valid while the engine stays open.
+  virtual std::unique_ptr<Writer> writer();
+  /// How commits from several threads meet, for the report.
+  virtual std::string writer_note() const { return "one commit at a time (harness mutex)"; }
+  /// Depth of the main tree (0 = not known); alder's sets the floor row's
+  /// page count (depth + 1 pages per single-put durable commit).
+  virtual unsigned tree_depth() { return 0; }
 
   const EngineConfig& config() const { return config_; }
   void set_config(const EngineConfig& c) { config_ = c; }
 
  private:
   EngineConfig config_;
+  std::mutex write_mutex_;  // the default writer(): one write txn at a time
+  friend class SerialWriter;
 };
 
 /// Factory for one engine.

@@ -54,6 +54,21 @@ class AlderReader final : public Reader {
   std::optional<alder::Cursor> cur_;  // one cursor per snapshot, like LMDB's
 };
 
+// One thread's single-put durable commits; Env::begin_write waits while
+// another thread's write txn is live (alder has one writer).
+class AlderWriter final : public Writer {
+ public:
+  explicit AlderWriter(alder::Env& env) : env_(env) {}
+  void put_commit(std::string_view key, std::string_view value) override {
+    alder::Txn t = env_.begin_write();
+    t.put(key, value);
+    t.commit();
+  }
+
+ private:
+  alder::Env& env_;
+};
+
 class AlderEngine final : public Engine {
  public:
   std::string name() const override { return "alder"; }
@@ -86,6 +101,9 @@ class AlderEngine final : public Engine {
   void sync() override { env_->sync(); }
   std::unique_ptr<Reader> reader() override { return std::make_unique<AlderReader>(*env_); }
   bool has_append() const override { return true; }
+  std::unique_ptr<Writer> writer() override { return std::make_unique<AlderWriter>(*env_); }
+  std::string writer_note() const override { return "one writer: Env::begin_write waits for the live write txn"; }
+  unsigned tree_depth() override { return env_->stat().main.depth; }
 
   void compact() override {
     const std::string tmp = path() + ".compact";

@@ -42,7 +42,7 @@ std::uint64_t Data::remaining_from(std::uint32_t i, std::uint64_t n) const {
 Data make_data(const Plan& plan) {
   Data d;
   d.plan = plan;
-  d.total = plan.items + plan.extra();
+  d.total = plan.items + plan.repeat * plan.extra();
   std::mt19937_64 rng(plan.seed);
   fill(d.keys, d.total * plan.key_bytes, rng);
   fill(d.values, d.total * plan.value_bytes, rng);

@@ -10,8 +10,9 @@
 
 namespace bench {
 
-/// Keys 0..items-1 are bulk loaded; the following plan.extra() keys are
-/// written by the write workloads in order (durable, no-sync, batch).
+/// Keys 0..items-1 are bulk loaded; then each round of --repeat has its
+/// own plan.extra() keys, written by the write workloads in order (durable,
+/// thread-scaling, no-sync, batch; see Plan::extra).
 struct Data {
   Plan plan;
   std::uint64_t total = 0;              ///< items + extra keys

@@ -74,6 +74,26 @@ class LmdbReader final : public Reader {
   MDB_cursor* cur_ = nullptr;
 };
 
+// One thread's single-put durable commits; mdb_txn_begin waits on LMDB's
+// writer mutex (MDB_NOTLS lets any thread own a txn).
+class LmdbWriter final : public Writer {
+ public:
+  LmdbWriter(MDB_env* env, MDB_dbi dbi) : env_(env), dbi_(dbi) {}
+  void put_commit(std::string_view key, std::string_view value) override {
+    MDB_txn* t = nullptr;
+    check(mdb_txn_begin(env_, nullptr, 0, &t), "txn_begin");
+    MDB_val k = mval(key), v = mval(value);
+    const int rc = mdb_put(t, dbi_, &k, &v, 0);
+    if (rc != MDB_SUCCESS) mdb_txn_abort(t);
+    check(rc, "put");
+    check(mdb_txn_commit(t), "txn_commit");
+  }
+
+ private:
+  MDB_env* env_;
+  MDB_dbi dbi_;
+};
+
 class LmdbEngine final : public Engine {
  public:
   ~LmdbEngine() override { close(); }
@@ -123,6 +143,8 @@ class LmdbEngine final : public Engine {
   void sync() override { check(mdb_env_sync(env_, 1), "env_sync"); }
   std::unique_ptr<Reader> reader() override { return std::make_unique<LmdbReader>(env_, dbi_); }
   bool has_append() const override { return true; }
+  std::unique_ptr<Writer> writer() override { return std::make_unique<LmdbWriter>(env_, dbi_); }
+  std::string writer_note() const override { return "one writer: mdb_txn_begin waits on LMDB's writer mutex"; }
   bool is_log_file(const std::string& name) const override { return name == "lock.mdb"; }
   void compact() override {
     namespace fs = std::filesystem;

@@ -2,6 +2,7 @@
 // and SQLite in one run (issue #5). See BENCHMARKS.md for the method.
 //
 //   alder-bench [--scale 1] [--dir /tmp] [--out bench-results] [--engines a,b]
+//               [--repeat 3] [--floor-pages P] [--commit-threads 1,2,8,64]
 //               [--check] [--no-chart] [--alder-autosync-bytes N]
 //
 // Writes results.md, results.json and chart.png into --out and prints the
@@ -13,11 +14,14 @@
 #include "measure.h"
 #include "report.h"
 #include "runner.h"
+#include "schedule.h"
 
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +58,8 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 42, cache_mib = 1024;
   bool check_only = false, no_chart = false;
   std::uint64_t alder_autosync = 0;
+  unsigned repeat = 3, floor_pages = 0;
+  std::vector<unsigned> commit_threads{1, 2, 8, 64};
   app.add_option("--scale", scale, "work multiplier; 1 = the issue's counts (N = 1,000,000)")
       ->capture_default_str()
       ->check(CLI::Range(0.0001, 100.0));
@@ -64,6 +70,21 @@ int main(int argc, char** argv) {
   app.add_option("--cache-mib", cache_mib, "cache budget per engine, MiB")->capture_default_str();
   app.add_option("--alder-autosync-bytes", alder_autosync,
                  "alder: EnvOptions::autosync_bytes (0 = default; 18446744073709551615 = never)");
+  app.add_option("--repeat", repeat,
+                 "rounds of every workload; each round runs the engines in turn, the order rotated "
+                 "by one engine per round; tables show the median and the spread")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 99u));
+  app.add_option("--floor-pages", floor_pages,
+                 "pages written before each fdatasync of the floor row (0 = alder's tree depth + 1, "
+                 "what its single-put durable commit writes)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 64u));
+  app.add_option("--commit-threads", commit_threads,
+                 "thread counts of the thread-scaling durable writes (rows writes_durable_tN)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
   app.add_flag("--check", check_only, "exit non-zero unless every engine ran every workload consistently");
   app.add_flag("--no-chart", no_chart, "do not run gnuplot");
   CLI11_PARSE(app, argc, argv);
@@ -73,8 +94,15 @@ int main(int argc, char** argv) {
   report.started_utc = utc_now();
   report.plan = bench::make_plan(scale, seed);
   report.plan.cache_bytes = cache_mib << 20;
+  report.plan.repeat = repeat;
+  // Each count once: a row id (writes_durable_tN) and its key range per count.
+  std::sort(commit_threads.begin(), commit_threads.end());
+  commit_threads.erase(std::unique(commit_threads.begin(), commit_threads.end()), commit_threads.end());
+  report.plan.commit_threads = commit_threads;
+  report.plan.floor_pages = floor_pages;
   report.machine = bench::describe_machine(dir);
-  report.workloads = bench::workload_list(report.plan);
+  // A child that died must not kill the parent when it writes the next step.
+  std::signal(SIGPIPE, SIG_IGN);
 
   std::string tmpl = (fs::path(dir) / "alder-bench-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
@@ -90,17 +118,23 @@ int main(int argc, char** argv) {
   std::cerr << "compiled in:";
   for (const bench::EngineInfo& e : bench::compiled_engines()) std::cerr << " " << e.name;
   std::cerr << "\n";
+  std::vector<std::unique_ptr<bench::EngineProcess>> procs;
   for (const bench::EngineInfo& e : bench::compiled_engines()) {
     if (!wanted(engines, e.name)) continue;
-    std::cerr << "running " << e.name << "...\n";
     bench::EngineConfig config;
     config.dir = tmpl + "/" + e.name;
     config.cache_bytes = report.plan.cache_bytes;
     config.alder_autosync_bytes = alder_autosync;
-    report.runs.push_back(bench::run_engine(e, data, config));
-    std::cerr << "  " << e.name << " done in " << static_cast<int>(report.runs.back().wall_s) << " s"
-              << (report.runs.back().failed ? " (FAILED: " + report.runs.back().error + ")" : "") << "\n";
+    procs.push_back(std::make_unique<bench::EngineProcess>(e, data, config));
   }
+  bench::run_schedule(procs, &report.plan);
+  for (auto& p : procs) {
+    std::cerr << "  " << p->run().name << ": " << static_cast<int>(p->run().wall_s) << " s in its turns"
+              << (p->run().failed ? " (FAILED: " + p->run().error + ")" : "") << "\n";
+    report.runs.push_back(std::move(p->run()));
+  }
+  procs.clear();
+  report.workloads = bench::workload_list(report.plan);
   report.total_s = static_cast<double>(bench::now_ns() - t0) / 1e9;
   std::error_code ec;
   fs::remove_all(tmpl, ec);

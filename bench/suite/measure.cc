@@ -31,6 +31,12 @@ double process_cpu_seconds() {
   return s(r.ru_utime) + s(r.ru_stime);
 }
 
+Faults process_faults() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  return {static_cast<std::uint64_t>(r.ru_minflt), static_cast<std::uint64_t>(r.ru_majflt)};
+}
+
 void Usage::start() {
   if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
     std::fputs("5", f);

@@ -22,7 +22,13 @@ struct Percentiles {
 /// Per-operation latencies of one workload (one recorder per thread).
 class Latencies {
  public:
-  explicit Latencies(std::size_t expected = 0) { ns_.reserve(expected); }
+  /// Reserves and touches room for expected operations, so that recording
+  /// them takes no page fault inside a timed section (the fault column
+  /// counts the engine's faults, not the recorder's).
+  explicit Latencies(std::size_t expected = 0) {
+    ns_.resize(expected);
+    ns_.clear();
+  }
   /// Records one operation that took ns nanoseconds.
   void add(std::uint64_t ns) { ns_.push_back(static_cast<std::uint32_t>(ns > 0xffffffffu ? 0xffffffffu : ns)); }
   /// Appends another thread's recorder.
@@ -55,5 +61,39 @@ class Usage {
 
 /// CPU seconds (user + system) used by this process so far.
 double process_cpu_seconds();
+
+/// Page faults of this process so far (getrusage RUSAGE_SELF: every thread,
+/// an engine's background threads included, like the CPU time).
+struct Faults {
+  std::uint64_t minor = 0, major = 0;
+};
+Faults process_faults();
+
+/// The timed region of one workload: wall time and the page faults taken
+/// inside it. start() and stop() bracket exactly what the throughput
+/// counts, so set-up outside them (threads, readers) is in neither figure.
+class Section {
+ public:
+  void start() {
+    f0_ = process_faults();
+    t0_ = now_ns();
+  }
+  void stop() {
+    const std::uint64_t t1 = now_ns();
+    const Faults f1 = process_faults();
+    seconds_ = static_cast<double>(t1 - t0_) / 1e9;
+    minor_ = f1.minor - f0_.minor;
+    major_ = f1.major - f0_.major;
+  }
+  double seconds() const { return seconds_; }
+  std::uint64_t minor() const { return minor_; }
+  std::uint64_t major() const { return major_; }
+
+ private:
+  Faults f0_;
+  std::uint64_t t0_ = 0;
+  double seconds_ = 0;
+  std::uint64_t minor_ = 0, major_ = 0;
+};
 
 }  // namespace bench

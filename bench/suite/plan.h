@@ -26,9 +26,28 @@ struct Plan {
   unsigned mixed_threads = 2;
   std::uint64_t mixed_min_value = 100, mixed_max_value = 10'240;
   std::uint64_t cache_bytes = std::uint64_t{1} << 30;  ///< per engine
+  unsigned repeat = 3;                      ///< rounds of every workload (--repeat)
+  std::vector<unsigned> commit_threads{1, 2, 8, 64};  ///< thread-scaling durable writes
+  unsigned floor_pages = 0;                 ///< pages per floor commit; 0 = alder's depth + 1
+  std::uint64_t page_bytes = 4096;          ///< page size of the floor's writes (alder's default)
 
-  /// Extra keys written by the write workloads (beyond items).
-  std::uint64_t extra() const { return durable_commits + nosync_commits + batch_commits * batch_size; }
+  /// Commits of the thread-scaling row with t threads: durable_commits
+  /// split evenly (at least one per thread), so the row's total work stays
+  /// bounded by --scale whatever the thread count.
+  std::uint64_t per_thread_commits(unsigned t) const { return durable_commits / t > 0 ? durable_commits / t : 1; }
+  std::uint64_t threaded_total() const {
+    std::uint64_t n = 0;
+    for (const unsigned t : commit_threads) n += per_thread_commits(t) * t;
+    return n;
+  }
+  /// Extra keys (beyond items) the write workloads insert in one round, in
+  /// this order: durable, thread-scaling rows, no-sync, batch. Every round
+  /// writes its own fresh keys, so each round inserts rather than overwrites.
+  std::uint64_t extra() const {
+    return durable_commits + threaded_total() + nosync_commits + batch_commits * batch_size;
+  }
+  /// Index of the first extra key of round r.
+  std::uint64_t round_first(unsigned r) const { return items + r * extra(); }
 };
 
 /// The default counts multiplied by scale (each at least a small floor so

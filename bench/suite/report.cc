@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +34,22 @@ std::string sig(double x) {
 }
 
 std::string mib(std::uint64_t bytes) { return fmt("%.1f", static_cast<double>(bytes) / 1048576.0); }
+
+// The spread of an aggregate: the farthest round from the median, in % of
+// the median ("±7 %"); empty for a single round.
+std::string spread(const Result& x) {
+  const double m = x.rate();
+  if (x.rounds < 2 || m <= 0) return "";
+  const double d = std::max(x.rate_max - m, m - x.rate_min);
+  return " ±" + fmt("%.0f", 100.0 * d / m) + " %";
+}
+
+// Faults per operation with about three significant digits.
+std::string per_op(double x) {
+  if (x == 0) return "0";
+  if (x < 0.001) return fmt("%.1e", x);
+  return x < 10 ? fmt("%.3f", x) : sig(x);
+}
 
 const EngineRun* find_run(const Report& r, const std::string& name) {
   for (const EngineRun& run : r.runs) {
@@ -101,7 +118,9 @@ std::string short_label(const std::string& id) {
       {"writes_nosync", "no-sync writes"}, {"writes_batch", "batch writes"}, {"reads_1", "reads pass 1"},
       {"reads_2", "reads pass 2"},  {"range_reads", "range reads"},   {"reads_t1", "reads 1 thr"},
       {"reads_t2", "reads 2 thr"},  {"reads_t4", "reads 4 thr"},    {"reads_t8", "reads 8 thr"},
-      {"scan_full", "full scan"},   {"removals", "removals"},       {"mixed", "mixed 2 thr"}};
+      {"scan_full", "full scan"},   {"removals", "removals"},       {"mixed", "mixed 2 thr"},
+      {"floor", "floor (fsync)"}};
+  if (id.starts_with("writes_durable_t")) return "durable " + id.substr(16) + " thr";
   for (const auto& n : names) {
     if (id == n[0]) return n[1];
   }
@@ -133,25 +152,46 @@ std::string markdown(const Report& r) {
   o << "- cache budget: " << mib(p.cache_bytes)
     << " MiB per engine (RocksDB/LevelDB block cache, WiredTiger cache_size, SQLite cache_size per "
        "connection); alder and LMDB have no cache of their own and read through the OS page cache (mmap)\n";
-  o << "- warm: the OS page cache is not dropped; each engine runs alone in its own forked process, "
-       "in its own fresh directory, one engine after the other\n\n";
-  o << "| engine | version | durable | no-sync |\n|---|---|---|---|\n";
+  o << "- warm: the OS page cache is not dropped; each engine lives in its own forked process and "
+       "fresh directory, stopped (SIGSTOP) while the other engines take their turns\n";
+  o << "- rounds: " << p.repeat << " (--repeat); every workload runs " << p.repeat
+    << " rounds, each round every engine in turn, the turn order rotated by one engine per round; "
+       "every figure is the median of the rounds, \"±x %\" the farthest round from the median, "
+       "ratios are of medians\n";
+  o << "- floor row: " << commas(p.durable_commits) << " times pwrite of " << p.floor_pages << " scattered "
+    << commas(p.page_bytes) << "-byte pages + 1 fdatasync, into a scratch file beside each engine's "
+       "directory, in that engine's turn right after its durable writes (--floor-pages; default alder's "
+       "tree depth + 1)\n";
+  o << "- thread-scaling durable writes: " << [&p] {
+    std::string t;
+    for (const unsigned n : p.commit_threads) t += (t.empty() ? "" : ", ") + std::to_string(n);
+    return t;
+  }() << " threads (--commit-threads), each doing single-put durable commits of its own fresh random keys\n\n";
+  o << "| engine | version | durable | no-sync | commits from several threads |\n|---|---|---|---|---|\n";
   for (const EngineRun& run : r.runs) {
     o << "| " << run.name << " | " << run.version << " | " << run.settings_durable << " | " << run.settings_nosync
-      << " |\n";
+      << " | " << run.writer_note << " |\n";
   }
-  o << "\n### Throughput, ops/s (higher is better)\n\n";
-  o << table(r, "ops", ratio, [](const Result& x) { return commas(static_cast<std::uint64_t>(std::llround(x.rate()))); });
+  o << "\n### Throughput, ops/s (higher is better; median of " << p.repeat << " rounds ± spread)\n\n";
+  o << table(r, "ops", ratio,
+             [](const Result& x) { return commas(static_cast<std::uint64_t>(std::llround(x.rate()))) + spread(x); });
   o << "\n### Latency per operation, p50 / p95 / p99, microseconds\n\n";
   o << "An operation is: one put or delete inside the single txn (bulk loads, removals; the commit "
        "is in the throughput, not here); begin + put + commit (individual writes); one "
     << commas(p.batch_size)
     << "-put txn (batch writes); one get or one scan (reads); one get, put txn or scan, snapshot "
-       "refresh included (mixed). Every operation is timed with steady_clock.\n\n";
+       "refresh included (mixed); one single-put durable commit of one thread, all threads' commits pooled "
+       "(thread-scaling writes); pwrite of the pages + fdatasync (floor). Every operation is timed with "
+       "steady_clock; each figure is the median of the rounds' own percentiles.\n\n";
   o << table(r, "ops", false, [](const Result& x) {
     if (x.p50_us == 0 && x.p99_us == 0) return std::string("-");
     return sig(x.p50_us) + " / " + sig(x.p95_us) + " / " + sig(x.p99_us);
   });
+  o << "\n### Page faults per operation, minor / major\n\n";
+  o << "getrusage(RUSAGE_SELF) of the engine's process (all threads) around the timed section, divided by "
+       "its operations; median of the rounds.\n\n";
+  o << table(r, "ops", false,
+             [](const Result& x) { return per_op(x.minor_per_op()) + " / " + per_op(x.major_per_op()); });
   o << "\n### Peak resident memory of the engine's process during the workload, MiB\n\n";
   o << "Peak RSS (VmHWM, reset before each workload) minus the RSS the child had before the engine "
        "started (the harness's shared data set:";
@@ -203,7 +243,10 @@ std::string json(const Report& r) {
     << ", \"batch_commits\": " << p.batch_commits << ", \"batch_size\": " << p.batch_size
     << ", \"reads\": " << p.reads << ", \"range_scans\": " << p.range_scans << ", \"range_len\": " << p.range_len
     << ", \"mixed_ops\": " << p.mixed_ops << ", \"mixed_threads\": " << p.mixed_threads
-    << ", \"cache_bytes\": " << p.cache_bytes << "},\n";
+    << ", \"cache_bytes\": " << p.cache_bytes << ", \"repeat\": " << p.repeat
+    << ", \"floor_pages\": " << p.floor_pages << ", \"page_bytes\": " << p.page_bytes << ", \"commit_threads\": [";
+  for (std::size_t i = 0; i < p.commit_threads.size(); ++i) o << (i ? ", " : "") << p.commit_threads[i];
+  o << "]},\n";
   o << "  \"workloads\": [";
   for (std::size_t i = 0; i < r.workloads.size(); ++i) {
     const WorkloadInfo& w = r.workloads[i];
@@ -216,16 +259,27 @@ std::string json(const Report& r) {
     o << (i ? ",\n" : "\n") << "    {\"name\": " << esc(run.name) << ", \"version\": " << esc(run.version)
       << ", \"durable\": " << esc(run.settings_durable) << ", \"no_sync\": " << esc(run.settings_nosync)
       << ", \"failed\": " << (run.failed ? "true" : "false") << ", \"error\": " << esc(run.error)
-      << ", \"wall_seconds\": " << jnum(run.wall_s) << ",\n     \"results\": [";
-    for (std::size_t j = 0; j < run.results.size(); ++j) {
-      const Result& x = run.results[j];
-      o << (j ? ",\n" : "\n") << "       {\"workload\": " << esc(x.workload) << ", \"kind\": " << esc(x.kind)
-        << ", \"ops\": " << x.ops << ", \"seconds\": " << jnum(x.seconds) << ", \"ops_per_s\": " << jnum(x.rate())
-        << ", \"p50_us\": " << jnum(x.p50_us) << ", \"p95_us\": " << jnum(x.p95_us) << ", \"p99_us\": "
-        << jnum(x.p99_us) << ", \"peak_rss_bytes\": " << x.peak_rss << ", \"cpu_seconds\": " << jnum(x.cpu_s)
-        << ", \"bytes\": " << x.bytes << ", \"ok\": " << (x.ok ? "true" : "false") << ", \"note\": " << esc(x.note)
-        << "}";
-    }
+      << ", \"writers\": " << esc(run.writer_note) << ", \"wall_seconds\": " << jnum(run.wall_s)
+      << ",\n     \"results\": [";
+    // results: the medians; rounds: every round as measured (same fields).
+    const auto list = [&o](const std::vector<Result>& rs) {
+      for (std::size_t j = 0; j < rs.size(); ++j) {
+        const Result& x = rs[j];
+        o << (j ? ",\n" : "\n") << "       {\"workload\": " << esc(x.workload) << ", \"kind\": " << esc(x.kind)
+          << ", \"round\": " << x.round << ", \"rounds\": " << x.rounds << ", \"ops\": " << x.ops
+          << ", \"seconds\": " << jnum(x.seconds) << ", \"ops_per_s\": " << jnum(x.rate())
+          << ", \"ops_per_s_min\": " << jnum(x.rounds > 1 ? x.rate_min : x.rate())
+          << ", \"ops_per_s_max\": " << jnum(x.rounds > 1 ? x.rate_max : x.rate()) << ", \"p50_us\": "
+          << jnum(x.p50_us) << ", \"p95_us\": " << jnum(x.p95_us) << ", \"p99_us\": " << jnum(x.p99_us)
+          << ", \"minor_faults_per_op\": " << jnum(x.minor_per_op())
+          << ", \"major_faults_per_op\": " << jnum(x.major_per_op()) << ", \"peak_rss_bytes\": " << x.peak_rss
+          << ", \"cpu_seconds\": " << jnum(x.cpu_s) << ", \"bytes\": " << x.bytes
+          << ", \"ok\": " << (x.ok ? "true" : "false") << ", \"note\": " << esc(x.note) << "}";
+      }
+    };
+    list(run.results);
+    o << "],\n     \"rounds\": [";
+    list(run.rounds);
     o << "]}";
   }
   o << "\n  ]\n}\n";

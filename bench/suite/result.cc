@@ -14,7 +14,8 @@ std::string to_line(const Result& r) {
   o.precision(17);
   o << r.engine << '\t' << r.workload << '\t' << r.kind << '\t' << r.ops << '\t' << r.seconds << '\t'
     << r.p50_us << '\t' << r.p95_us << '\t' << r.p99_us << '\t' << r.peak_rss << '\t' << r.cpu_s << '\t'
-    << r.bytes << '\t' << (r.ok ? 1 : 0) << '\t' << note;
+    << r.bytes << '\t' << r.minor_faults << '\t' << r.major_faults << '\t' << r.round << '\t' << r.rounds
+    << '\t' << r.rate_min << '\t' << r.rate_max << '\t' << (r.ok ? 1 : 0) << '\t' << note;
   return o.str();
 }
 
@@ -30,7 +31,7 @@ std::optional<Result> from_line(const std::string& line) {
     }
   }
   f.push_back(cur);
-  if (f.size() != 13) return std::nullopt;
+  if (f.size() != 19) return std::nullopt;
   try {
     Result r;
     r.engine = f[0];
@@ -44,8 +45,14 @@ std::optional<Result> from_line(const std::string& line) {
     r.peak_rss = std::stoull(f[8]);
     r.cpu_s = std::stod(f[9]);
     r.bytes = std::stoull(f[10]);
-    r.ok = f[11] == "1";
-    r.note = f[12];
+    r.minor_faults = std::stod(f[11]);
+    r.major_faults = std::stod(f[12]);
+    r.round = static_cast<unsigned>(std::stoul(f[13]));
+    r.rounds = static_cast<unsigned>(std::stoul(f[14]));
+    r.rate_min = std::stod(f[15]);
+    r.rate_max = std::stod(f[16]);
+    r.ok = f[17] == "1";
+    r.note = f[18];
     return r;
   } catch (...) {
     return std::nullopt;

@@ -150,6 +150,11 @@ class SqliteEngine final : public Engine {
   std::unique_ptr<Reader> reader() override {
     return std::make_unique<SqliteReader>(path(), config().cache_bytes);
   }
+  // writer(): the default, this connection under one mutex. Per-thread
+  // connections would also serialize (SQLite has one writer) but wait in
+  // the busy handler's sleeps (1 ms to 100 ms), which would time the
+  // back-off rather than the engine.
+  std::string writer_note() const override { return "one connection, one commit at a time (harness mutex)"; }
   bool is_log_file(const std::string& name) const override {
     return name.ends_with("-wal") || name.ends_with("-shm");
   }

@@ -1,5 +1,6 @@
 #include "workloads.h"
 
+#include "floor.h"
 #include "measure.h"
 
 #include <algorithm>
@@ -8,7 +9,9 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 namespace bench {
@@ -26,8 +29,6 @@ std::string num(std::uint64_t n) {
   return out;
 }
 
-double secs_since(std::uint64_t t0) { return static_cast<double>(now_ns() - t0) / 1e9; }
-
 // Bytes of the regular files under dir; only those that are not log, WAL
 // or lock files when data_only.
 std::uint64_t dir_bytes(const Engine& e, bool data_only) {
@@ -43,16 +44,32 @@ std::uint64_t dir_bytes(const Engine& e, bool data_only) {
 // A 1-byte key that sorts at or below every 24-byte key: scans start here.
 constexpr std::string_view kLowest("\0", 1);
 
-class Runner {
+}  // namespace
+
+class Session::Runner {
  public:
   Runner(Engine& e, const Data& d, std::function<void(const Result&)> emit)
-      : e_(e), d_(d), p_(d.plan), emit_(std::move(emit)) {}
+      : e_(e), d_(d), p_(d.plan), base_(e.config()), emit_(std::move(emit)) {}
+  ~Runner() { close(); }
 
-  void run_all();
+  void step(const std::string& id, const StepArgs& a);
 
  private:
+  // The engine open in mode m (reopened if it is open in the other mode).
+  void ensure(Mode m) {
+    if (open_ && *open_ == m) return;
+    close();
+    e_.open(m);
+    open_ = m;
+  }
+  void close() {
+    if (open_) e_.close();
+    open_.reset();
+  }
+
   // Runs body with CPU time and peak RSS measured around it. body sets
-  // r.ops and r.seconds (its own timed region) and fills lat.
+  // r.ops, brackets its timed region with sec.start() / sec.stop() (wall
+  // time and page faults) and fills lat.
   template <class Body>
   Result measure(const std::string& id, Body body) {
     std::cerr << "  [" << e_.name() << "] " << id << "\n";
@@ -60,10 +77,15 @@ class Runner {
     r.engine = e_.name();
     r.workload = id;
     Latencies lat(std::max({p_.items, p_.reads, p_.range_scans, p_.nosync_commits, p_.mixed_ops}));
+    Section sec;
     Usage u;
     u.start();
-    body(r, lat);
+    body(r, lat, sec);
     r.cpu_s = u.cpu_seconds();
+    r.seconds = sec.seconds();
+    r.minor_faults = static_cast<double>(sec.minor());
+    r.major_faults = static_cast<double>(sec.major());
+    r.round = round_;
     r.peak_rss = Usage::peak_rss_bytes();
     const Percentiles pc = lat.percentiles();
     r.p50_us = pc.p50;
@@ -76,6 +98,7 @@ class Runner {
     Result r;
     r.engine = e_.name();
     r.workload = id;
+    r.round = round_;
     r.kind = "size";
     r.bytes = dir_bytes(e_, false);
     emit_(r);
@@ -90,7 +113,9 @@ class Runner {
 
   void load(const std::string& id, bool sorted);
   void single_commits(const std::string& id, std::uint64_t first, std::uint64_t count, bool final_sync);
-  void batch_writes();
+  void floor(unsigned pages);
+  void threaded_commits(unsigned threads, std::uint64_t first);
+  void batch_writes(std::uint64_t first);
   void reads(const std::string& id);
   void range_reads();
   void threaded_reads(unsigned threads);
@@ -102,13 +127,17 @@ class Runner {
   Engine& e_;
   const Data& d_;
   const Plan& p_;
+  const EngineConfig base_;
   std::function<void(const Result&)> emit_;
+  std::optional<Mode> open_;            // the mode the engine is open in, if it is
+  unsigned round_ = 0;                  // the round being run (stamped on results)
+  std::unique_ptr<FloorFile> floor_;    // made at the first floor row, kept
 };
 
-void Runner::load(const std::string& id, bool sorted) {
+void Session::Runner::load(const std::string& id, bool sorted) {
   const bool append = sorted && e_.has_append();
-  Result r = measure(id, [&](Result& res, Latencies& lat) {
-    const std::uint64_t t0 = now_ns();
+  Result r = measure(id, [&](Result& res, Latencies& lat, Section& sec) {
+    sec.start();
     e_.begin_write();
     for (std::uint64_t i = 0; i < p_.items; ++i) {
       const std::uint64_t k = sorted ? d_.sorted[i] : i;
@@ -117,18 +146,18 @@ void Runner::load(const std::string& id, bool sorted) {
       lat.add(now_ns() - t);
     }
     e_.commit();
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = p_.items;
   });
   r.note = std::string(append ? "append path" : "plain puts") + ", 1 txn; latency per put";
   emit_(r);
 }
 
-void Runner::single_commits(const std::string& id, std::uint64_t first, std::uint64_t count, bool final_sync) {
-  Result r = measure(id, [&](Result& res, Latencies& lat) {
-    const std::uint64_t t0 = now_ns();
+void Session::Runner::single_commits(const std::string& id, std::uint64_t first, std::uint64_t count, bool final_sync) {
+  Result r = measure(id, [&](Result& res, Latencies& lat, Section& sec) {
+    sec.start();
     for (std::uint64_t j = 0; j < count; ++j) {
-      const std::uint64_t k = p_.items + first + j;
+      const std::uint64_t k = first + j;
       const std::uint64_t t = now_ns();
       e_.begin_write();
       e_.put(d_.key(k), d_.value(k), false);
@@ -136,17 +165,16 @@ void Runner::single_commits(const std::string& id, std::uint64_t first, std::uin
       lat.add(now_ns() - t);
     }
     if (final_sync) e_.sync();
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = count;
   });
   r.note = final_sync ? "latency per commit; total includes 1 final sync" : "latency per commit";
   emit_(r);
 }
 
-void Runner::batch_writes() {
-  const std::uint64_t first = p_.items + p_.durable_commits + p_.nosync_commits;
-  Result r = measure("writes_batch", [&](Result& res, Latencies& lat) {
-    const std::uint64_t t0 = now_ns();
+void Session::Runner::batch_writes(std::uint64_t first) {
+  Result r = measure("writes_batch", [&](Result& res, Latencies& lat, Section& sec) {
+    sec.start();
     for (std::uint64_t b = 0; b < p_.batch_commits; ++b) {
       const std::uint64_t t = now_ns();
       e_.begin_write();
@@ -157,18 +185,18 @@ void Runner::batch_writes() {
       e_.commit();
       lat.add(now_ns() - t);
     }
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = p_.batch_commits * p_.batch_size;
   });
   r.note = "ops = puts; latency per " + num(p_.batch_size) + "-put commit";
   emit_(r);
 }
 
-void Runner::reads(const std::string& id) {
+void Session::Runner::reads(const std::string& id) {
   std::uint64_t misses = 0, wrong = 0;
-  Result r = measure(id, [&](Result& res, Latencies& lat) {
+  Result r = measure(id, [&](Result& res, Latencies& lat, Section& sec) {
     std::unique_ptr<Reader> rd = e_.reader();
-    const std::uint64_t t0 = now_ns();
+    sec.start();
     std::string_view v;
     for (const std::uint32_t i : d_.read_order) {
       const std::uint64_t t = now_ns();
@@ -180,7 +208,7 @@ void Runner::reads(const std::string& id) {
         ++wrong;
       }
     }
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = d_.read_order.size();
   });
   r.ok = misses == 0 && wrong == 0;
@@ -188,18 +216,18 @@ void Runner::reads(const std::string& id) {
   emit_(r);
 }
 
-void Runner::range_reads() {
+void Session::Runner::range_reads() {
   std::uint64_t seen = 0;
-  Result r = measure("range_reads", [&](Result& res, Latencies& lat) {
+  Result r = measure("range_reads", [&](Result& res, Latencies& lat, Section& sec) {
     std::unique_ptr<Reader> rd = e_.reader();
     std::uint64_t bytes = 0;
-    const std::uint64_t t0 = now_ns();
+    sec.start();
     for (const std::uint32_t i : d_.scan_order) {
       const std::uint64_t t = now_ns();
       seen += rd->scan(d_.key(i), p_.range_len, &bytes);
       lat.add(now_ns() - t);
     }
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = d_.scan_order.size();
   });
   r.ok = seen == d_.scan_expected;
@@ -207,9 +235,9 @@ void Runner::range_reads() {
   emit_(r);
 }
 
-void Runner::threaded_reads(unsigned threads) {
+void Session::Runner::threaded_reads(unsigned threads) {
   std::atomic<std::uint64_t> misses{0};
-  Result r = measure("reads_t" + std::to_string(threads), [&](Result& res, Latencies& lat) {
+  Result r = measure("reads_t" + std::to_string(threads), [&](Result& res, Latencies& lat, Section& sec) {
     std::vector<Latencies> lats(threads, Latencies(d_.read_order.size() / threads));
     std::atomic<unsigned> ready{0};
     std::atomic<bool> go{false};
@@ -233,10 +261,10 @@ void Runner::threaded_reads(unsigned threads) {
       });
     }
     while (ready.load() < threads) std::this_thread::yield();
-    const std::uint64_t t0 = now_ns();
+    sec.start();
     go.store(true);
     for (std::thread& th : ts) th.join();
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = per * threads;
     for (const Latencies& l : lats) lat.merge(l);
   });
@@ -245,14 +273,14 @@ void Runner::threaded_reads(unsigned threads) {
   emit_(r);
 }
 
-void Runner::full_scan() {
+void Session::Runner::full_scan() {
   std::uint64_t seen = 0;
-  Result r = measure("scan_full", [&](Result& res, Latencies&) {
+  Result r = measure("scan_full", [&](Result& res, Latencies&, Section& sec) {
     std::unique_ptr<Reader> rd = e_.reader();
     std::uint64_t bytes = 0;
-    const std::uint64_t t0 = now_ns();
+    sec.start();
     seen = rd->scan(kLowest, ~std::uint64_t{0}, &bytes);
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = seen;
   });
   r.ok = seen == d_.total;
@@ -260,9 +288,9 @@ void Runner::full_scan() {
   emit_(r);
 }
 
-void Runner::removals() {
-  Result r = measure("removals", [&](Result& res, Latencies& lat) {
-    const std::uint64_t t0 = now_ns();
+void Session::Runner::removals() {
+  Result r = measure("removals", [&](Result& res, Latencies& lat, Section& sec) {
+    sec.start();
     e_.begin_write();
     for (const std::uint32_t i : d_.removed) {
       const std::uint64_t t = now_ns();
@@ -270,7 +298,7 @@ void Runner::removals() {
       lat.add(now_ns() - t);
     }
     e_.commit();
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = d_.removed.size();
   });
   const std::uint64_t left = count_all();
@@ -279,11 +307,11 @@ void Runner::removals() {
   emit_(r);
 }
 
-void Runner::compaction() {
-  Result r = measure("compact", [&](Result& res, Latencies&) {
-    const std::uint64_t t0 = now_ns();
+void Session::Runner::compaction() {
+  Result r = measure("compact", [&](Result& res, Latencies&, Section& sec) {
+    sec.start();
     e_.compact();
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = 1;
   });
   const std::uint64_t left = count_all();
@@ -292,11 +320,11 @@ void Runner::compaction() {
   emit_(r);
 }
 
-void Runner::mixed() {
+void Session::Runner::mixed() {
   std::atomic<std::uint64_t> misses{0}, bad_scans{0};
   const unsigned threads = p_.mixed_threads;
   std::vector<Latencies> by_op(3 * threads);  // per thread: get, put, scan
-  Result r = measure("mixed", [&](Result& res, Latencies& lat) {
+  Result r = measure("mixed", [&](Result& res, Latencies& lat, Section& sec) {
     std::vector<Latencies> lats(threads, Latencies(p_.mixed_ops / threads));
     std::mutex writer;  // one write txn at a time, for every engine
     std::atomic<unsigned> ready{0};
@@ -349,10 +377,10 @@ void Runner::mixed() {
       });
     }
     while (ready.load() < threads) std::this_thread::yield();
-    const std::uint64_t t0 = now_ns();
+    sec.start();
     go.store(true);
     for (std::thread& th : ts) th.join();
-    res.seconds = secs_since(t0);
+    sec.stop();
     res.ops = per * threads;
     for (const Latencies& l : lats) lat.merge(l);
   });
@@ -371,69 +399,192 @@ void Runner::mixed() {
   emit_(r);
 }
 
-void Runner::run_all() {
-  {  // the harness's own memory (the shared data set), before any engine work
+void Session::Runner::floor(unsigned pages) {
+  if (!floor_) {
+    // Beside the engine's directory, in the same parent (same filesystem,
+    // same disk), outside it so the size rows never count it.
+    floor_ = std::make_unique<FloorFile>(base_.dir + ".floor", p_.page_bytes, 4096, p_.seed + 7);
+  }
+  Result r = measure("floor", [&](Result& res, Latencies& lat, Section& sec) {
+    sec.start();
+    for (std::uint64_t j = 0; j < p_.durable_commits; ++j) {
+      const std::uint64_t t = now_ns();
+      floor_->commit(pages);
+      lat.add(now_ns() - t);
+    }
+    sec.stop();
+    res.ops = p_.durable_commits;
+  });
+  r.note = "no engine: pwrite of " + std::to_string(pages) + " scattered " + num(p_.page_bytes) +
+           "-byte pages into a 16 MiB file, then fdatasync; latency per commit";
+  emit_(r);
+}
+
+void Session::Runner::threaded_commits(unsigned threads, std::uint64_t first) {
+  const std::uint64_t per = p_.per_thread_commits(threads);
+  Result r = measure("writes_durable_t" + std::to_string(threads), [&](Result& res, Latencies& lat, Section& sec) {
+    std::vector<Latencies> lats(threads, Latencies(per));
+    std::vector<std::unique_ptr<Writer>> ws;
+    for (unsigned t = 0; t < threads; ++t) ws.push_back(e_.writer());
+    std::atomic<unsigned> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> ts;
+    std::mutex err_mu;
+    std::string err;
+    for (unsigned t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (!go.load()) std::this_thread::yield();
+        try {
+          // Thread t owns keys [first + t * per, first + (t + 1) * per):
+          // distinct random keys, no two threads touch the same one.
+          for (std::uint64_t j = 0; j < per; ++j) {
+            const std::uint64_t k = first + t * per + j;
+            const std::uint64_t s = now_ns();
+            ws[t]->put_commit(d_.key(k), d_.value(k));
+            lats[t].add(now_ns() - s);
+          }
+        } catch (const std::exception& ex) {
+          std::lock_guard<std::mutex> g(err_mu);
+          err = ex.what();
+        }
+      });
+    }
+    while (ready.load() < threads) std::this_thread::yield();
+    sec.start();
+    go.store(true);
+    for (std::thread& th : ts) th.join();
+    sec.stop();
+    ws.clear();
+    if (!err.empty()) throw std::runtime_error(err);
+    res.ops = per * threads;
+    for (const Latencies& l : lats) lat.merge(l);
+  });
+  r.note = num(per) + " commits per thread; " + e_.writer_note() + "; latency per commit";
+  emit_(r);
+}
+
+void Session::Runner::step(const std::string& id, const StepArgs& a) {
+  round_ = a.round;
+  const std::uint64_t first = p_.round_first(a.round);  // this round's fresh keys
+  if (id == "baseline") {  // the harness's own memory (the shared data set), before any engine work
     Result r;
     r.engine = e_.name();
     r.workload = "rss_baseline";
     r.kind = "info";
     r.peak_rss = Usage::current_rss_bytes();
     emit_(r);
+  } else if (id == "load") {  // every round loads into a fresh directory
+    close();
+    fs::remove_all(base_.dir);
+    fs::create_directories(base_.dir);
+    ensure(Mode::durable);
+    load("load", false);
+    if (const unsigned depth = e_.tree_depth()) {
+      Result r;
+      r.engine = e_.name();
+      r.workload = "tree_depth";
+      r.kind = "info";
+      r.round = round_;
+      r.ops = depth;
+      emit_(r);
+    }
+    close();
+    size_row("size_load");
+  } else if (id == "load_sorted") {
+    close();
+    EngineConfig sorted = base_;
+    sorted.dir = base_.dir + "-sorted";
+    fs::create_directories(sorted.dir);
+    e_.set_config(sorted);
+    e_.open(Mode::durable);
+    load("load_sorted", true);
+    e_.close();
+    fs::remove_all(sorted.dir);
+    e_.set_config(base_);
+  } else if (id == "writes_durable") {
+    ensure(Mode::durable);
+    single_commits("writes_durable", first, p_.durable_commits, false);
+    floor(a.floor_pages);  // right after, so both see the same minute of the disk
+  } else if (id.starts_with("writes_durable_t")) {
+    const unsigned threads = static_cast<unsigned>(std::stoul(id.substr(16)));
+    std::uint64_t off = first + p_.durable_commits;
+    for (const unsigned t : p_.commit_threads) {
+      if (t == threads) break;
+      off += p_.per_thread_commits(t) * t;
+    }
+    ensure(Mode::durable);
+    threaded_commits(threads, off);
+  } else if (id == "writes_nosync") {
+    ensure(Mode::no_sync);
+    single_commits("writes_nosync", first + p_.durable_commits + p_.threaded_total(), p_.nosync_commits, true);
+  } else if (id == "writes_batch") {
+    ensure(Mode::durable);
+    batch_writes(first + p_.durable_commits + p_.threaded_total() + p_.nosync_commits);
+  } else if (id == "reads") {  // pass 1 and pass 2 stay a pair within a round
+    ensure(Mode::durable);
+    reads("reads_1");
+    reads("reads_2");
+  } else if (id == "range_reads") {
+    ensure(Mode::durable);
+    range_reads();
+  } else if (id.starts_with("reads_t")) {
+    ensure(Mode::durable);
+    threaded_reads(static_cast<unsigned>(std::stoul(id.substr(7))));
+  } else if (id == "scan_full") {
+    ensure(Mode::durable);
+    full_scan();
+  } else if (id == "removals") {
+    ensure(Mode::durable);
+    if (a.round > 0) {  // put back what the last round removed (not timed)
+      e_.begin_write();
+      for (const std::uint32_t i : d_.removed) e_.put(d_.key(i), d_.value(i), false);
+      e_.commit();
+    }
+    removals();
+    close();
+    size_row("size_removed");
+  } else if (id == "compact") {
+    ensure(Mode::durable);
+    compaction();
+    close();
+    size_row("size_compacted");
+  } else if (id == "mixed") {
+    ensure(Mode::no_sync);
+    mixed();
+  } else {
+    throw std::invalid_argument("unknown step " + id);
   }
-  const EngineConfig base = e_.config();
-  e_.open(Mode::durable);
-  load("load", false);
-  e_.close();
-  size_row("size_load");
-
-  EngineConfig sorted = base;
-  sorted.dir = base.dir + "-sorted";
-  fs::create_directories(sorted.dir);
-  e_.set_config(sorted);
-  e_.open(Mode::durable);
-  load("load_sorted", true);
-  e_.close();
-  fs::remove_all(sorted.dir);
-  e_.set_config(base);
-
-  e_.open(Mode::durable);
-  single_commits("writes_durable", 0, p_.durable_commits, false);
-  e_.close();
-  e_.open(Mode::no_sync);
-  single_commits("writes_nosync", p_.durable_commits, p_.nosync_commits, true);
-  e_.close();
-  e_.open(Mode::durable);
-  batch_writes();
-  reads("reads_1");
-  reads("reads_2");
-  range_reads();
-  for (const unsigned t : p_.threads) threaded_reads(t);
-  full_scan();
-  removals();
-  e_.close();
-  size_row("size_removed");
-  e_.open(Mode::durable);
-  compaction();
-  e_.close();
-  size_row("size_compacted");
-  e_.open(Mode::no_sync);
-  mixed();
-  e_.close();
 }
 
-}  // namespace
+std::vector<std::string> step_list(const Plan& p) {
+  std::vector<std::string> v{"load", "load_sorted", "writes_durable"};
+  for (const unsigned t : p.commit_threads) v.push_back("writes_durable_t" + std::to_string(t));
+  for (const char* s : {"writes_nosync", "writes_batch", "reads", "range_reads"}) v.push_back(s);
+  for (const unsigned t : p.threads) v.push_back("reads_t" + std::to_string(t));
+  for (const char* s : {"scan_full", "removals", "compact", "mixed"}) v.push_back(s);
+  return v;
+}
 
 std::vector<WorkloadInfo> workload_list(const Plan& p) {
   std::vector<WorkloadInfo> v{
       {"load", "bulk load: " + num(p.items) + " random puts, 1 txn"},
       {"load_sorted", "bulk load, sorted input (append where the engine has it), 1 txn"},
       {"writes_durable", "individual writes, durable: " + num(p.durable_commits) + " commits of 1 put"},
-      {"writes_nosync", "individual writes, no-sync: " + num(p.nosync_commits) + " commits of 1 put"},
-      {"writes_batch", "batch writes, durable: " + num(p.batch_commits) + " commits of " + num(p.batch_size) + " puts"},
-      {"reads_1", "random reads: " + num(p.reads) + " gets, pass 1"},
-      {"reads_2", "random reads: " + num(p.reads) + " gets, pass 2"},
-      {"range_reads", "random range reads: " + num(p.range_scans) + " scans of " + num(p.range_len)},
+      {"floor", "floor, no engine: " + num(p.durable_commits) + " x (pwrite of " + std::to_string(p.floor_pages) +
+                    " scattered " + num(p.page_bytes / 1024) + " KiB pages + 1 fdatasync)"},
   };
+  for (const unsigned t : p.commit_threads) {
+    v.push_back({"writes_durable_t" + std::to_string(t),
+                 "individual writes, durable, " + std::to_string(t) + " thread" + (t > 1 ? "s" : "") + ": " +
+                     num(p.per_thread_commits(t) * t) + " commits of 1 put"});
+  }
+  v.push_back({"writes_nosync", "individual writes, no-sync: " + num(p.nosync_commits) + " commits of 1 put"});
+  v.push_back({"writes_batch", "batch writes, durable: " + num(p.batch_commits) + " commits of " +
+                                   num(p.batch_size) + " puts"});
+  v.push_back({"reads_1", "random reads: " + num(p.reads) + " gets, pass 1"});
+  v.push_back({"reads_2", "random reads: " + num(p.reads) + " gets, pass 2"});
+  v.push_back({"range_reads", "random range reads: " + num(p.range_scans) + " scans of " + num(p.range_len)});
   for (const unsigned t : p.threads) {
     v.push_back({"reads_t" + std::to_string(t),
                  "random reads, " + std::to_string(t) + " thread" + (t > 1 ? "s" : "") + ": " + num(p.reads) + " gets"});
@@ -453,12 +604,21 @@ std::vector<WorkloadInfo> workload_list(const Plan& p) {
   return v;
 }
 
-void run_workloads(Engine& engine, const Data& data, const EngineConfig& config,
-                   const std::function<void(const Result&)>& emit) {
+Session::Session(Engine& engine, const Data& data, const EngineConfig& config,
+                 std::function<void(const Result&)> emit)
+    : dir_(config.dir) {
   fs::create_directories(config.dir);
   engine.set_config(config);
-  Runner(engine, data, emit).run_all();
-  fs::remove_all(config.dir);
+  runner_ = std::make_unique<Runner>(engine, data, std::move(emit));
 }
+
+Session::~Session() {
+  runner_.reset();  // closes the engine first
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  fs::remove_all(dir_ + "-sorted", ec);
+}
+
+void Session::run(const std::string& step, const StepArgs& args) { runner_->step(step, args); }
 
 }  // namespace bench
