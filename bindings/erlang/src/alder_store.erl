@@ -124,13 +124,18 @@ type(Opts, Key) ->
     end).
 
 %% @doc {ok, Names}: the immediate children of what Key resolves to,
-%% sorted; {ok, []} for an empty group; not_found when Key resolves to
-%% nothing with children (missing, a value, a cycle).
+%% sorted; {ok, []} when there are none: an empty group, and also a key that
+%% resolves to nothing with children (missing, a value, a cycle), as the
+%% node's LMDB store answers (its list is a prefix scan).
 list(Opts, Key) ->
     with_path(Key, fun(P) ->
-        case batch(Opts) of
-            undefined -> alder_nif:store_list(env(Opts), P);
-            B -> alder_nif:batch_list(B, P)
+        Res = case batch(Opts) of
+                  undefined -> alder_nif:store_list(env(Opts), P);
+                  B -> alder_nif:batch_list(B, P)
+              end,
+        case Res of
+            not_found -> {ok, []};
+            Other -> Other
         end
     end).
 
