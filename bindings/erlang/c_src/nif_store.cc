@@ -105,6 +105,20 @@ ERL_NIF_TERM nif_store_read(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   });
 }
 
+// store_get(Env, Path) -> {ok, Value} | {composite, [Name]} | not_found |
+// {error, Reason}: the device-style read (alder_store_device:read/3), in
+// one snapshot: the value Path resolves to, or the names of the group it
+// resolves to.
+ERL_NIF_TERM nif_store_get(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+  EnvRes* e = get_env_res(env, argv[0]);
+  std::string_view path;
+  if (!e || !get_bytes(env, argv[1], &path)) return enif_make_badarg(env);
+  return with_store(env, *e, [&](alder::PathStore& s) {
+    alder::PathStore::Snapshot snap = s.snapshot();
+    return get_term(env, snap, path);
+  });
+}
+
 // store_read_many(Env, [Path]) -> {ok, [{ok, Value} | not_found]}, one snapshot.
 ERL_NIF_TERM nif_store_read_many(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   EnvRes* e = get_env_res(env, argv[0]);

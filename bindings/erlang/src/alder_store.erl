@@ -12,9 +12,10 @@
 %% owned by a small registered process, alder_store_envs_owner). ETS and not
 %% persistent_term: a lookup copies the env handle onto the caller's heap,
 %% so the handle stays referenced while a NIF call uses it even if the
-%% store is stopped meanwhile. Optional key
-%% <<"alder-flags">>: flags for alder:open/2 (default [no_sync], like the
-%% node's LMDB store); path_store is always added.
+%% store is stopped meanwhile. The option keys that choose how it is
+%% opened (<<"durability">>, default <<"no_sync">> like the node's LMDB
+%% store; <<"capacity">>, <<"read-only">>, <<"alder-flags">>, ...) are
+%% alder_store_opts's.
 %%
 %% Keys are binaries or lists of segments (binaries, or nested lists of
 %% them), joined with "/". Semantics (resolution through links, groups,
@@ -295,9 +296,10 @@ open_env(Opts = #{<<"name">> := Name}) ->
         case lookup(Key) of
             undefined ->
                 File = data_file(Opts),
-                Flags = [path_store | maps:get(<<"alder-flags">>, Opts, [no_sync])],
-                case filelib:ensure_dir(File) of
-                    ok ->
+                case {alder_store_opts:flags(Opts), filelib:ensure_dir(File)} of
+                    {{error, _} = Error, _} ->
+                        Error;
+                    {{ok, Flags}, ok} ->
                         case alder:open(File, Flags) of
                             {ok, Env} ->
                                 true = ets:insert(table(), {Key, Env}),
@@ -305,7 +307,7 @@ open_env(Opts = #{<<"name">> := Name}) ->
                             Error ->
                                 Error
                         end;
-                    Error ->
+                    {_, Error} ->
                         Error
                 end;
             Env ->
