@@ -184,6 +184,8 @@ paths(Items, Convert) ->
     catch error:_ -> error
     end.
 
+with_path(Path, Fun) when is_binary(Path) ->
+    guard(fun() -> Fun(Path) end);
 with_path(Path, Fun) ->
     case paths([Path], fun to_path/1) of
         {ok, [P]} -> guard(fun() -> Fun(P) end);
