@@ -52,6 +52,31 @@ TEST_F(PathStoreSnapshotTest, AnswersAsThePathStore) {
   EXPECT_THROW(s.read(std::string("a\0b", 3)), alder::Error);
 }
 
+TEST_F(PathStoreSnapshotTest, EntryIsTakenLiterally) {
+  store_.write("data/v", "bytes");
+  store_.make_group("g");
+  store_.make_link("data", "g/l");  // g/l -> data
+  store_.write("group", "group");   // a value that looks like a marker
+  PathStore::Snapshot s = store_.snapshot();
+  auto v = s.entry("/data//v/");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->kind, alder::PathEntry::Kind::value);
+  EXPECT_EQ(v->data, "bytes");
+  auto g = s.entry("g");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->kind, alder::PathEntry::Kind::group);
+  EXPECT_EQ(g->data, "");
+  auto l = s.entry({"g", "l"});
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->kind, alder::PathEntry::Kind::link);
+  EXPECT_EQ(l->data, "data");
+  EXPECT_EQ(s.entry("g/l/v"), std::nullopt);  // through a link: not followed
+  EXPECT_EQ(s.entry("data"), std::nullopt);   // only entries below it
+  EXPECT_EQ(s.entry(""), std::nullopt);       // the root
+  EXPECT_EQ(s.entry("group")->kind, alder::PathEntry::Kind::value);
+  EXPECT_THROW(s.entry(std::string(700, 'k')), alder::Error);
+}
+
 TEST_F(PathStoreSnapshotTest, SeesOneStateAndIdAdvancesWithCommits) {
   store_.write("k", "old");
   PathStore::Snapshot s = store_.snapshot();

@@ -123,6 +123,13 @@ struct ListPage {
   bool more = false;  ///< more children follow in that direction
 };
 
+/// What is stored at one path itself (PathStore::Snapshot::entry).
+struct PathEntry {
+  enum class Kind { value, group, link };
+  Kind kind = Kind::value;
+  std::string data;  ///< the value, or the link's normalised target; empty for a group
+};
+
 /// Counters of the resolution cache since the PathStore was built.
 struct ResolveCacheStats {
   std::uint64_t hits = 0;
@@ -301,6 +308,13 @@ class PathStore::Snapshot {
   /// As the paged PathStore::list.
   std::optional<ListPage> list(const PathRef& path, std::string_view from, std::size_t limit,
                                Direction direction = Direction::forward);
+  /// The entry stored at path taken literally: no link is followed, in a
+  /// prefix or at the last segment (POSIX lstat + readlink). nullopt when
+  /// nothing is stored there: also for the root, and for a path that only
+  /// has entries below it. For tools that copy a store entry by entry
+  /// (`alder export-hyperbeam`). Errors as read (invalid_argument for a
+  /// NUL byte, key_too_large).
+  std::optional<PathEntry> entry(const PathRef& path);
   /// Ends the txn. Never throws; idempotent.
   void end() noexcept;
   /// Not yet ended.

@@ -84,6 +84,22 @@ std::optional<ListPage> PathStore::Snapshot::list(const PathRef& path, std::stri
                              direction);
 }
 
+std::optional<PathEntry> PathStore::Snapshot::entry(const PathRef& path) {
+  auto& s = live_snapshot(impl_);
+  const std::string p = checked_path(s.st, path.str(), true, "entry");
+  if (p.empty()) return std::nullopt;
+  std::optional<store::Decoded> d = s.ctx.entry(p);
+  if (!d) return std::nullopt;
+  PathEntry e;
+  switch (d->kind) {
+    case store::Kind::value: e.kind = PathEntry::Kind::value; break;
+    case store::Kind::group: e.kind = PathEntry::Kind::group; break;
+    case store::Kind::link: e.kind = PathEntry::Kind::link; break;
+  }
+  if (d->kind != store::Kind::group) e.data.assign(d->payload);
+  return e;
+}
+
 void PathStore::Snapshot::end() noexcept {
   if (!impl_ || !impl_->live) return;
   impl_->live = false;
