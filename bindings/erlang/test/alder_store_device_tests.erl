@@ -289,3 +289,17 @@ rd_ok(S, P) ->
         {error, not_found} -> ok;
         {ok, _} -> ok
     end.
+
+%% A cached snapshot does not outlive the next commit: the writer ends it,
+%% so it cannot hold old pages while only writes run.
+cached_snapshot_ended_by_a_write_test() ->
+    S = fresh("pin"),
+    ok = wr(S, #{<<"k">> => <<"1">>}),
+    Env = alder_store:env(S),
+    Readers = fun() -> {ok, #{readers := R}} = alder:stat(Env), R end,
+    {ok, <<"1">>} = rd(S, <<"k">>),
+    ?assert(Readers() >= 1),               % this scheduler's cached snapshot
+    ok = wr(S, #{<<"k">> => <<"2">>}),
+    ?assertEqual(0, Readers()),
+    ?assertEqual({ok, <<"2">>}, rd(S, <<"k">>)),
+    ok = ?D:stop(S, #{}, #{}).
