@@ -26,6 +26,7 @@ PACKAGES=(
   rebar3            # builds and tests bindings/erlang
   clang-14          # libFuzzer targets (fuzz/)
   libfuzzer-14-dev  # libFuzzer runtime
+  python3-lmdb      # builds hb_store_lmdb databases in the import-hyperbeam tests
 )
 
 missing=()

@@ -118,5 +118,6 @@ void add_dump_load_commands(CLI::App& app); // dump load
 void add_copy_commands(CLI::App& app);      // copy compact
 void add_lmdb_commands(CLI::App& app);      // import-lmdb
 void add_debian_commands(CLI::App& app);    // debian-dump load-debian
+void add_hyperbeam_commands(CLI::App& app); // import-hyperbeam export-hyperbeam
 
 }  // namespace alder_cli

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   alder_cli::add_copy_commands(app);
   alder_cli::add_lmdb_commands(app);
   alder_cli::add_debian_commands(app);
+  alder_cli::add_hyperbeam_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -73,6 +73,7 @@ namespace alder {
 namespace detail {
 struct PathStoreImpl;
 struct PathBatchImpl;
+struct PathSnapshotImpl;
 }  // namespace detail
 
 /// What type() reports (HyperBEAM's simple / composite / not_found).
@@ -122,6 +123,13 @@ struct ListPage {
   bool more = false;  ///< more children follow in that direction
 };
 
+/// What is stored at one path itself (PathStore::Snapshot::entry).
+struct PathEntry {
+  enum class Kind { value, group, link };
+  Kind kind = Kind::value;
+  std::string data;  ///< the value, or the link's normalised target; empty for a group
+};
+
 /// Counters of the resolution cache since the PathStore was built.
 struct ResolveCacheStats {
   std::uint64_t hits = 0;
@@ -134,6 +142,7 @@ struct ResolveCacheStats {
 class PathStore {
  public:
   class Batch;
+  class Snapshot;
 
   /// Opens (creating, in one write txn, when the env is writable) the
   /// store's named dbs "path_store.entries", "path_store.children",
@@ -221,6 +230,12 @@ class PathStore {
   /// Commits b atomically; same as b.commit().
   void commit_batch(Batch& b);
 
+  // -------------------------------------------------------------- snapshots
+
+  /// A read txn on the latest commit, kept open for many reads (see
+  /// Snapshot). Never blocks. Throws env_closed.
+  Snapshot snapshot();
+
   /// Cache counters (for tests and tuning).
   ResolveCacheStats cache_stats() const;
 
@@ -263,6 +278,52 @@ class PathStore::Batch {
   friend class PathStore;
   explicit Batch(std::unique_ptr<detail::PathBatchImpl> impl);
   std::unique_ptr<detail::PathBatchImpl> impl_;
+};
+
+/// Reads of one committed state: a read txn kept open across calls, so a
+/// caller making many small reads pays for the txn once (the Erlang NIF
+/// keeps one per scheduler and renews it after a commit). Reads answer as
+/// the PathStore's and see no commit made after snapshot() returned.
+/// Move-only; destroying it (or end()) ends the txn. Must not outlive the
+/// PathStore or its Env, and must be ended before Env::close (which throws
+/// busy while it is live). Use from one thread at a time (any thread).
+/// A live snapshot keeps the pages of its state from being reused, so the
+/// file grows while writes go on: renew or end snapshots promptly.
+/// Every call after end() throws txn_finished.
+class PathStore::Snapshot {
+ public:
+  Snapshot(Snapshot&&) noexcept;
+  Snapshot& operator=(Snapshot&&) noexcept;
+  ~Snapshot();
+
+  /// Id of the commit this snapshot sees (Txn::id()).
+  std::uint64_t id() const;
+  /// As PathStore::read_with; the view is valid during the call to `sink`
+  /// (in fact until end(), but do not rely on that).
+  bool read_with(const PathRef& path, const std::function<void(std::string_view)>& sink);
+  std::optional<std::string> read(const PathRef& path);     ///< as PathStore::read
+  PathType type(const PathRef& path);                       ///< as PathStore::type
+  std::optional<std::string> resolve(const PathRef& path);  ///< as PathStore::resolve
+  std::optional<std::vector<std::string>> list(const PathRef& path);  ///< as PathStore::list
+  /// As the paged PathStore::list.
+  std::optional<ListPage> list(const PathRef& path, std::string_view from, std::size_t limit,
+                               Direction direction = Direction::forward);
+  /// The entry stored at path taken literally: no link is followed, in a
+  /// prefix or at the last segment (POSIX lstat + readlink). nullopt when
+  /// nothing is stored there: also for the root, and for a path that only
+  /// has entries below it. For tools that copy a store entry by entry
+  /// (`alder export-hyperbeam`). Errors as read (invalid_argument for a
+  /// NUL byte, key_too_large).
+  std::optional<PathEntry> entry(const PathRef& path);
+  /// Ends the txn. Never throws; idempotent.
+  void end() noexcept;
+  /// Not yet ended.
+  bool live() const noexcept;
+
+ private:
+  friend class PathStore;
+  explicit Snapshot(std::unique_ptr<detail::PathSnapshotImpl> impl);
+  std::unique_ptr<detail::PathSnapshotImpl> impl_;
 };
 
 }  // namespace alder

@@ -73,6 +73,8 @@ ERL_NIF_TERM nif_env_open(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     if (!mem) throw std::bad_alloc();
     auto* e = new (mem) EnvRes();
     try {
+      e->read_only = opts.read_only;
+      e->max_link_hops = sopts.max_link_hops;
       e->env = std::make_unique<alder::Env>(alder::Env::open(std::string(path), opts));
       if (path_store) e->store = std::make_unique<alder::PathStore>(*e->env, sopts);
     } catch (...) {
@@ -93,6 +95,7 @@ ERL_NIF_TERM nif_env_close(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     std::unique_lock<std::shared_mutex> lk(e->mu);
     if (!e->env) return atoms.ok;  // idempotent, like Env::close
     finish_all_txns(env, *e);
+    e->snaps.clear();
     e->store.reset();
     std::unique_ptr<alder::Env> closing = std::move(e->env);
     closing->close();

@@ -36,6 +36,7 @@ ALDER_NIF(nif_store_write);
 ALDER_NIF(nif_store_write_many);
 ALDER_NIF(nif_store_read);
 ALDER_NIF(nif_store_read_many);
+ALDER_NIF(nif_store_get);
 ALDER_NIF(nif_store_type);
 ALDER_NIF(nif_store_list);
 ALDER_NIF(nif_store_resolve);
@@ -43,6 +44,8 @@ ALDER_NIF(nif_store_make_group);
 ALDER_NIF(nif_store_make_link);
 ALDER_NIF(nif_store_match);
 ALDER_NIF(nif_store_reset);
+// nif_store_apply.cc (several path-store writes in one txn)
+ALDER_NIF(nif_store_apply);
 // nif_batch.cc (path store batches)
 ALDER_NIF(nif_batch_begin);
 ALDER_NIF(nif_batch_write);

@@ -1,8 +1,9 @@
 // The NIF library: load callback and function table of the Erlang module
 // alder_nif. Every function that touches an Env, a transaction or the store
-// runs on a dirty I/O scheduler (a read can page-fault on the map and wait
-// for the disk, so no read is provably fast). Only thread_counts/0 and
-// dirty_flags/0, which touch no data, run on normal schedulers.
+// runs on a dirty I/O scheduler, except the single-path store reads
+// (store_read/get/type/list/resolve): they start on a normal scheduler with
+// bounded work and reschedule themselves as dirty I/O when it would be
+// more (nif_store_read.cc). thread_counts/0 and dirty_flags/0 touch no data.
 #include <erl_nif.h>
 
 #include "nif_funcs.h"
@@ -21,6 +22,9 @@ ERL_NIF_TERM nif_thread_counts(ErlNifEnv* env, int, const ERL_NIF_TERM[]) {
 ERL_NIF_TERM nif_dirty_flags(ErlNifEnv* env, int, const ERL_NIF_TERM[]);
 
 constexpr int kIo = ERL_NIF_DIRTY_JOB_IO_BOUND;
+// Single-path store reads: normal scheduler, bounded; larger work moves to
+// a dirty I/O scheduler by itself (nif_store_read.cc).
+constexpr int kNormal = 0;
 
 ErlNifFunc g_funcs[] = {
     {"env_open", 2, nif_env_open, kIo},
@@ -43,15 +47,17 @@ ErlNifFunc g_funcs[] = {
     {"txn_abort", 1, nif_txn_abort, kIo},
     {"store_write", 3, nif_store_write, kIo},
     {"store_write_many", 2, nif_store_write_many, kIo},
-    {"store_read", 2, nif_store_read, kIo},
+    {"store_read", 2, nif_store_read, kNormal},
     {"store_read_many", 2, nif_store_read_many, kIo},
-    {"store_type", 2, nif_store_type, kIo},
-    {"store_list", 2, nif_store_list, kIo},
-    {"store_resolve", 2, nif_store_resolve, kIo},
+    {"store_get", 2, nif_store_get, kNormal},
+    {"store_type", 2, nif_store_type, kNormal},
+    {"store_list", 2, nif_store_list, kNormal},
+    {"store_resolve", 2, nif_store_resolve, kNormal},
     {"store_make_group", 2, nif_store_make_group, kIo},
     {"store_make_link", 3, nif_store_make_link, kIo},
     {"store_match", 2, nif_store_match, kIo},
     {"store_reset", 1, nif_store_reset, kIo},
+    {"store_apply", 2, nif_store_apply, kIo},
     {"batch_begin", 1, nif_batch_begin, kIo},
     {"batch_write", 3, nif_batch_write, kIo},
     {"batch_write_many", 2, nif_batch_write_many, kIo},

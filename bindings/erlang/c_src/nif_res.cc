@@ -18,6 +18,7 @@ void env_dtor(ErlNifEnv*, void* obj) {
   // Every TxnRes keeps its EnvRes alive, so none is left here. Closing
   // syncs (no_sync modes): done here only when the owner never closed.
   try {
+    e->snaps.clear();
     e->store.reset();
     if (e->env) e->env->close();
   } catch (...) {
@@ -79,7 +80,15 @@ Gate enter_short(ErlNifEnv* caller, EnvRes& e) {
   return Gate::entered;
 }
 
+/// After a writer leaves (its commit done, or failed): makes the next read
+/// of every thread take a new snapshot, and ends idle stale ones.
+void note_commit(EnvRes& e) {
+  const std::uint64_t gen = e.commits.fetch_add(1, std::memory_order_acq_rel) + 1;
+  e.snaps.drop_stale(gen);
+}
+
 void leave_short(ErlNifEnv* caller, EnvRes& e) {
+  note_commit(e);
   std::lock_guard<std::mutex> lk(e.wmu);
   if (--e.short_writers == 0 && !e.waiters.empty()) notify_waiters(caller, e);
 }
@@ -99,6 +108,7 @@ Gate enter_long(ErlNifEnv* caller, EnvRes& e) {
 }
 
 void leave_long(ErlNifEnv* caller, EnvRes& e) {
+  note_commit(e);
   std::lock_guard<std::mutex> lk(e.wmu);
   e.long_writer = false;
   notify_waiters(caller, e);

@@ -33,12 +33,17 @@
 #include <alder/alder.hpp>
 #include <alder/path_store.hpp>
 
+#include <atomic>
+#include <cstdint>
+
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
 #include <vector>
+
+#include "nif_snap.h"
 
 namespace alder_nif {
 
@@ -48,6 +53,14 @@ struct EnvRes {
   std::shared_mutex mu;
   std::unique_ptr<alder::Env> env;         ///< null once closed
   std::unique_ptr<alder::PathStore> store;  ///< null unless opened with path_store
+  /// Opened read_only: another OS process may write, so reads are not cached.
+  bool read_only = false;
+  std::uint32_t max_link_hops = 64;  ///< the store's, for the normal-scheduler bound
+  /// Bumped after every write through the gate, and by reset (nif_snap.h).
+  std::atomic<std::uint64_t> commits{0};
+  /// Per-thread cached read snapshots of store (nif_snap.h). Declared after
+  /// store and env; still cleared explicitly before either goes away.
+  SnapCache snaps;
 
   std::mutex reg_mu;
   std::set<TxnRes*> txns;  ///< live TxnRes of this env

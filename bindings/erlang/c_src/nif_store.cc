@@ -1,5 +1,6 @@
 // The path store, one operation per call (alder::PathStore, each in its
-// own transaction). Paths are binaries here: the Erlang side joins segment
+// own transaction): writes, read_many, match, reset. The single-path reads
+// (read, get, type, list, resolve) are in nif_store_read.cc. Paths are binaries here: the Erlang side joins segment
 // lists with "/" (alder_store:path/2). Writes pass the writer gate.
 // An env opened without the path_store flag answers {error, no_path_store}.
 #include <optional>
@@ -92,19 +93,6 @@ ERL_NIF_TERM nif_store_make_link(ErlNifEnv* env, int, const ERL_NIF_TERM argv[])
   });
 }
 
-// store_read(Env, Path) -> {ok, Value} | not_found | {error, Reason}
-ERL_NIF_TERM nif_store_read(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
-  EnvRes* e = get_env_res(env, argv[0]);
-  std::string_view path;
-  if (!e || !get_bytes(env, argv[1], &path)) return enif_make_badarg(env);
-  return with_store(env, *e, [&](alder::PathStore& s) {
-    ERL_NIF_TERM out = atoms.not_found;
-    // One copy: from the snapshot straight into the binary.
-    s.read_with(path, [&](std::string_view v) { out = make_ok(env, make_binary(env, v)); });
-    return out;
-  });
-}
-
 // store_read_many(Env, [Path]) -> {ok, [{ok, Value} | not_found]}, one snapshot.
 ERL_NIF_TERM nif_store_read_many(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   EnvRes* e = get_env_res(env, argv[0]);
@@ -125,30 +113,6 @@ ERL_NIF_TERM nif_store_read_many(ErlNifEnv* env, int, const ERL_NIF_TERM argv[])
     for (auto& v : vals) out.push_back(read_term(env, v));
     return make_ok(env, enif_make_list_from_array(env, out.data(), static_cast<unsigned>(out.size())));
   });
-}
-
-// store_type(Env, Path) -> simple | composite | not_found | {error, Reason}
-ERL_NIF_TERM nif_store_type(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
-  EnvRes* e = get_env_res(env, argv[0]);
-  std::string_view path;
-  if (!e || !get_bytes(env, argv[1], &path)) return enif_make_badarg(env);
-  return with_store(env, *e, [&](alder::PathStore& s) { return type_term(s.type(path)); });
-}
-
-// store_list(Env, Path) -> {ok, [Name]} | not_found | {error, Reason}
-ERL_NIF_TERM nif_store_list(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
-  EnvRes* e = get_env_res(env, argv[0]);
-  std::string_view path;
-  if (!e || !get_bytes(env, argv[1], &path)) return enif_make_badarg(env);
-  return with_store(env, *e, [&](alder::PathStore& s) { return names_term(env, s.list(path)); });
-}
-
-// store_resolve(Env, Path) -> {ok, ResolvedPath} | not_found (a cycle)
-ERL_NIF_TERM nif_store_resolve(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
-  EnvRes* e = get_env_res(env, argv[0]);
-  std::string_view path;
-  if (!e || !get_bytes(env, argv[1], &path)) return enif_make_badarg(env);
-  return with_store(env, *e, [&](alder::PathStore& s) { return read_term(env, s.resolve(path)); });
 }
 
 // store_match(Env, [{Key, Target}]) -> {ok, [Id]} | {error, Reason}
@@ -186,6 +150,7 @@ ERL_NIF_TERM nif_store_reset(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     if (!e->env) return error_for(env, alder::ErrorCode::env_closed);
     if (!e->store) return make_error(env, atoms.no_path_store);
     finish_all_txns(env, *e);
+    e->snaps.clear();
     e->store.reset();  // its cache must not outlive the data it describes
     {
       alder::Txn txn = e->env->begin_write();
@@ -194,6 +159,7 @@ ERL_NIF_TERM nif_store_reset(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       txn.commit();
     }
     e->store = std::make_unique<alder::PathStore>(*e->env);
+    e->commits.fetch_add(1, std::memory_order_acq_rel);
     return atoms.ok;
   });
 }

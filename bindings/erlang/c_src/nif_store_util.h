@@ -40,6 +40,21 @@ inline ERL_NIF_TERM names_term(ErlNifEnv* env, const std::optional<std::vector<s
   return make_ok(env, enif_make_list_from_array(env, out.data(), static_cast<unsigned>(out.size())));
 }
 
+/// The device-style read in one snapshot: {ok, Value} (one copy, from the
+/// map into the binary) | {composite, [Name]} | not_found.
+inline ERL_NIF_TERM get_term(ErlNifEnv* env, alder::PathStore::Snapshot& snap, std::string_view path) {
+  ERL_NIF_TERM out = atoms.not_found;
+  if (snap.read_with(path, [&](std::string_view v) { out = make_ok(env, make_binary(env, v)); })) {
+    return out;
+  }
+  if (snap.type(path) != alder::PathType::composite) return atoms.not_found;
+  ERL_NIF_TERM names = names_term(env, snap.list(path));
+  int arity;
+  const ERL_NIF_TERM* t;
+  if (!enif_get_tuple(env, names, &arity, &t) || arity != 2) return atoms.not_found;
+  return enif_make_tuple2(env, atoms.composite, t[1]);
+}
+
 /// Reads [{Path, Value}] (iodata each) into views valid until the NIF call
 /// returns. False when the term is not such a list.
 inline bool get_pairs(ErlNifEnv* env, ERL_NIF_TERM list,

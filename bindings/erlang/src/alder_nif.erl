@@ -14,7 +14,7 @@
          txn_commit/1, txn_abort/1,
          store_write/3, store_write_many/2, store_read/2, store_read_many/2, store_type/2,
          store_list/2, store_resolve/2, store_make_group/2,
-         store_make_link/3, store_match/2, store_reset/1,
+         store_make_link/3, store_match/2, store_reset/1, store_apply/2, store_get/2,
          batch_begin/1, batch_write/3, batch_write_many/2, batch_make_group/2,
          batch_make_link/3, batch_read/2, batch_type/2, batch_list/2,
          batch_resolve/2, batch_commit/1, batch_abort/1,
@@ -64,6 +64,10 @@ store_make_group(_Env, _Path) -> ?NIF.
 store_make_link(_Env, _Existing, _New) -> ?NIF.
 store_match(_Env, _Pairs) -> ?NIF.
 store_reset(_Env) -> ?NIF.
+%% {ok, Value} | {composite, [Name]} | not_found, in one snapshot.
+store_get(_Env, _Path) -> ?NIF.
+%% [{write, Path, Value} | {group, Path} | {link, Existing, New}] in one txn.
+store_apply(_Env, _Ops) -> ?NIF.
 batch_begin(_Env) -> ?NIF.
 batch_write(_Batch, _Path, _Value) -> ?NIF.
 batch_write_many(_Batch, _Pairs) -> ?NIF.

@@ -12,9 +12,10 @@
 %% owned by a small registered process, alder_store_envs_owner). ETS and not
 %% persistent_term: a lookup copies the env handle onto the caller's heap,
 %% so the handle stays referenced while a NIF call uses it even if the
-%% store is stopped meanwhile. Optional key
-%% <<"alder-flags">>: flags for alder:open/2 (default [no_sync], like the
-%% node's LMDB store); path_store is always added.
+%% store is stopped meanwhile. The option keys that choose how it is
+%% opened (<<"durability">>, default <<"no_sync">> like the node's LMDB
+%% store; <<"capacity">>, <<"read-only">>, <<"alder-flags">>, ...) are
+%% alder_store_opts's.
 %%
 %% Keys are binaries or lists of segments (binaries, or nested lists of
 %% them), joined with "/". Semantics (resolution through links, groups,
@@ -33,6 +34,7 @@
 -define(DATA_FILE, "data.alder").
 -define(TABLE, alder_store_envs).
 -define(OWNER, alder_store_envs_owner).
+-define(EPOCH, alder_store_stop_epoch).
 
 %%% ------------------------------------------------------------ lifecycle
 
@@ -53,6 +55,7 @@ stop(#{<<"name">> := Name}) ->
             undefined -> ok;
             Env ->
                 _ = alder_nif:env_close(Env),
+                bump_epoch(),
                 ok
         end
     end);
@@ -124,13 +127,18 @@ type(Opts, Key) ->
     end).
 
 %% @doc {ok, Names}: the immediate children of what Key resolves to,
-%% sorted; {ok, []} for an empty group; not_found when Key resolves to
-%% nothing with children (missing, a value, a cycle).
+%% sorted; {ok, []} when there are none: an empty group, and also a key that
+%% resolves to nothing with children (missing, a value, a cycle), as the
+%% node's LMDB store answers (its list is a prefix scan).
 list(Opts, Key) ->
     with_path(Key, fun(P) ->
-        case batch(Opts) of
-            undefined -> alder_nif:store_list(env(Opts), P);
-            B -> alder_nif:batch_list(B, P)
+        Res = case batch(Opts) of
+                  undefined -> alder_nif:store_list(env(Opts), P);
+                  B -> alder_nif:batch_list(B, P)
+              end,
+        case Res of
+            not_found -> {ok, []};
+            Other -> Other
         end
     end).
 
@@ -271,6 +279,30 @@ add_path(_Opts, P1, P2) -> join([to_path(P1), to_path(P2)]).
 %% Raises {alder_store, Reason} when it cannot be opened, badarg when Opts
 %% has no name (the callbacks turn both into {error, Reason}).
 env(Opts = #{<<"name">> := Name}) ->
+    %% The calling process keeps the env of each name it used in its
+    %% dictionary (no lock, no copy: an ETS lookup cost ~0.5 us, as much as
+    %% a small read), valid while no stop/1 has happened since: stop/1
+    %% bumps a VM-wide counter. The dictionary holds a reference, so the env
+    %% stays alive while this process uses it, as with the ETS copy.
+    case persistent_term:get(?EPOCH, undefined) of
+        undefined ->
+            env_lookup(Opts);
+        Counter ->
+            Epoch = atomics:get(Counter, 1),
+            PKey = {?MODULE, env, Name},
+            case get(PKey) of
+                {Epoch, Env} ->
+                    Env;
+                _ ->
+                    Env = env_lookup(Opts),
+                    put(PKey, {Epoch, Env}),
+                    Env
+            end
+    end;
+env(_) ->
+    erlang:error(badarg).
+
+env_lookup(Opts = #{<<"name">> := Name}) ->
     case lookup(term_key(Name)) of
         undefined ->
             case open_env(Opts) of
@@ -279,9 +311,7 @@ env(Opts = #{<<"name">> := Name}) ->
             end;
         Env ->
             Env
-    end;
-env(_) ->
-    erlang:error(badarg).
+    end.
 
 open_env(Opts = #{<<"name">> := Name}) ->
     Key = term_key(Name),
@@ -290,9 +320,10 @@ open_env(Opts = #{<<"name">> := Name}) ->
         case lookup(Key) of
             undefined ->
                 File = data_file(Opts),
-                Flags = [path_store | maps:get(<<"alder-flags">>, Opts, [no_sync])],
-                case filelib:ensure_dir(File) of
-                    ok ->
+                case {alder_store_opts:flags(Opts), filelib:ensure_dir(File)} of
+                    {{error, _} = Error, _} ->
+                        Error;
+                    {{ok, Flags}, ok} ->
                         case alder:open(File, Flags) of
                             {ok, Env} ->
                                 true = ets:insert(table(), {Key, Env}),
@@ -300,7 +331,7 @@ open_env(Opts = #{<<"name">> := Name}) ->
                             Error ->
                                 Error
                         end;
-                    Error ->
+                    {_, Error} ->
                         Error
                 end;
             Env ->
@@ -350,6 +381,8 @@ table_owner(Caller) ->
     try register(?OWNER, self()) of
         true ->
             ?TABLE = ets:new(?TABLE, [named_table, public, set, {read_concurrency, true}]),
+            %% once per VM (the table owner lives as long as the VM)
+            persistent_term:put(?EPOCH, atomics:new(1, [])),
             Caller ! {?TABLE, self()},
             owner_loop()
     catch
@@ -360,6 +393,13 @@ owner_loop() ->
     receive _ -> owner_loop() end.
 
 term_key(Name) -> {?MODULE, to_bin(Name)}.
+
+%% Invalidates every process's cached envs (env/1) after a stop.
+bump_epoch() ->
+    case persistent_term:get(?EPOCH, undefined) of
+        undefined -> ok;
+        Counter -> atomics:add(Counter, 1, 1)
+    end.
 
 data_file(#{<<"name">> := Name}) ->
     filename:join(unicode:characters_to_list(to_bin(Name)), ?DATA_FILE).

@@ -18,7 +18,8 @@ signatures() ->
      {store_read_many, [senv, bytes_list]}, {store_type, [senv, bytes]},
      {store_list, [senv, bytes]}, {store_resolve, [senv, bytes]},
      {store_make_group, [senv, bytes]}, {store_make_link, [senv, bytes, bytes]},
-     {store_match, [senv, kv_list]}, {store_reset, [senv]},
+     {store_match, [senv, kv_list]}, {store_reset, [senv]}, {store_apply, [senv, op_list]},
+     {store_get, [senv, bytes]},
      {batch_begin, [senv]}, {batch_write, [batch, bytes, bytes]},
      {batch_write_many, [batch, kv_list]},
      {batch_make_group, [batch, bytes]}, {batch_make_link, [batch, bytes, bytes]},
@@ -84,6 +85,7 @@ valid(#{store := S}, batch) -> {ok, B} = alder:await_writer(fun() -> alder_nif:b
 valid(_, bytes) -> <<"k">>;
 valid(_, bytes_list) -> [<<"k">>];
 valid(_, kv_list) -> [{<<"k">>, <<"v">>}];
+valid(_, op_list) -> [{write, <<"k">>, <<"v">>}, {group, <<"g">>}, {link, <<"k">>, <<"l">>}];
 valid(_, limit) -> 10;
 valid(_, hi) -> undefined;
 valid(_, kind) -> read;

@@ -1,8 +1,8 @@
 %% @doc Concurrency: 8 Erlang processes reading while one writes, and
 %% one-shot writers racing batches through the writer gate. No scheduler
-%% may be blocked: every NIF call that touches data must have run on a
-%% dirty I/O scheduler (the NIF counts calls per scheduler kind), and the
-%% functions are registered that way.
+%% may be blocked: every NIF call that writes must have run on a dirty I/O
+%% scheduler, reads on normal ones only while small (the NIF counts calls
+%% per scheduler kind), and the functions are registered that way.
 -module(alder_concurrency_tests).
 
 -include_lib("eunit/include/eunit.hrl").
@@ -10,11 +10,42 @@
 -define(N, 3000).
 -define(READERS, 8).
 
+%% Normal schedulers: the two introspection functions and the single-path
+%% store reads (bounded; they move to dirty I/O by themselves when bigger).
+-define(NORMAL, [{dirty_flags, 0}, {store_get, 2}, {store_list, 2}, {store_read, 2},
+                 {store_resolve, 2}, {store_type, 2}, {thread_counts, 0}]).
+
 registered_dirty_test() ->
     Flags = alder_nif:dirty_flags(),
     Normal = [{F, A} || {F, A, normal} <- Flags],
-    ?assertEqual([{dirty_flags, 0}, {thread_counts, 0}], lists:sort(Normal)),
-    ?assertEqual(length(Flags) - 2, length([x || {_, _, dirty_io} <- Flags])).
+    ?assertEqual(?NORMAL, lists:sort(Normal)),
+    ?assertEqual(length(Flags) - length(?NORMAL), length([x || {_, _, dirty_io} <- Flags])).
+
+%% A value over the normal-scheduler bound, a long listing, a long path and
+%% a store allowing many link hops are read on a dirty I/O scheduler; a
+%% small read is not.
+big_reads_go_dirty_test() ->
+    S = alder_test_lib:fresh_store("big-dirty"),
+    Big = binary:copy(<<"v">>, 1024 * 1024),
+    ok = alder_store:write(S, <<"big">>, Big),
+    ok = alder_store:make_group(S, <<"wide">>),
+    ok = alder_store:write_many(S, [{[<<"wide">>, integer_to_binary(I)], <<"x">>} || I <- lists:seq(1, 5000)]),
+    ok = alder_store:write(S, <<"small">>, <<"s">>),
+    Long = iolist_to_binary(lists:join(<<"/">>, [<<"s">> || _ <- lists:seq(1, 100)])),
+    Dirty = fun(F) ->
+                    B = alder_nif:thread_counts(),
+                    R = F(),
+                    A = alder_nif:thread_counts(),
+                    {R, maps:get(dirty_io, A) - maps:get(dirty_io, B)}
+            end,
+    ?assertEqual({{ok, Big}, 1}, Dirty(fun() -> alder_store:read(S, <<"big">>) end)),
+    {{ok, Names}, 1} = Dirty(fun() -> alder_store:list(S, <<"wide">>) end),
+    ?assertEqual(5000, length(Names)),
+    {{composite, Names}, 1} = Dirty(fun() -> alder_store_device:read(S, #{<<"read">> => <<"wide">>}, #{}) end),
+    ?assertEqual({not_found, 1}, Dirty(fun() -> alder_store:read(S, Long) end)),
+    ?assertEqual({{ok, <<"s">>}, 0}, Dirty(fun() -> alder_store:read(S, <<"small">>) end)),
+    ?assertEqual({simple, 0}, Dirty(fun() -> alder_store:type(S, <<"small">>) end)),
+    ok = alder_store:stop(S).
 
 readers_and_writer_test_() ->
     {timeout, 300, fun readers_and_writer/0}.
@@ -34,10 +65,12 @@ readers_and_writer() ->
     After = alder_nif:thread_counts(),
     %% every reader read something, and never a wrong or missing value
     [?assertMatch({Reads, 0} when Reads > 0, Res) || Res <- Results],
-    %% no call ran on a normal scheduler; all of them ran on dirty I/O ones
-    ?assertEqual(maps:get(normal, Before), maps:get(normal, After)),
+    %% no call ran on a dirty CPU scheduler; the writes ran on dirty I/O
+    %% ones, the small reads on normal ones
     ?assertEqual(maps:get(dirty_cpu, Before), maps:get(dirty_cpu, After)),
-    Calls = maps:get(dirty_io, After) - maps:get(dirty_io, Before),
+    Calls = maps:get(dirty_io, After) - maps:get(dirty_io, Before)
+        + maps:get(normal, After) - maps:get(normal, Before),
+    ?assert(maps:get(dirty_io, After) - maps:get(dirty_io, Before) >= ?N),
     ?assert(Calls >= ?N + lists:sum([R || {R, _} <- Results])),
     %% the normal run queues never held more than the test's own processes
     ?assert(lists:max(RunQueues) =< ?READERS + 2),
