@@ -7,6 +7,7 @@
 #include <string>
 
 #include "alder/alder.hpp"
+#include "util/check.h"
 
 namespace alder::btree {
 
@@ -16,6 +17,7 @@ DirtyPages::DirtyPages(uint32_t page_size, uint64_t keep_pages)
 }
 
 void DirtyPages::resize_table(size_t slots) {
+  ALDER_DCHECK(std::has_single_bit(slots) && slots > count_);
   std::vector<Slot> old = std::move(slots_);
   slots_.assign(slots, Slot{});
   mask_ = slots - 1;
@@ -30,6 +32,7 @@ DirtyPages::~DirtyPages() {
 }
 
 uint8_t* DirtyPages::add(uint64_t pgno, uint32_t n) {
+  ALDER_DCHECK(n >= 1 && pgno != kEmpty);
   uint8_t* p;
   if (n == 1 && !pool_.empty()) {
     p = pool_.back();

@@ -18,6 +18,7 @@
 #include "alder/alder.hpp"
 #include "btree/dirty_pages.h"
 #include "page/page.h"
+#include "util/check.h"
 
 namespace alder::btree {
 
@@ -77,6 +78,7 @@ struct Pager {
   /// Writable view of a page this txn allocated (copied back into a buffer
   /// if it was spilled). Valid until the txn's next spill, commit or abort.
   uint8_t* writable_page(uint64_t pgno) const {
+    ALDER_DCHECK(dirty && txnid != kNoWriter);  // write txns only
     if (uint8_t* p = dirty->find(pgno)) return p;
     const uint8_t* src = read(pgno);
     uint8_t* p = dirty->add(pgno, 1);
@@ -85,6 +87,7 @@ struct Pager {
   }
   /// A new run of n pages (contents undefined) at a freshly allocated pgno.
   uint8_t* new_run(uint32_t n, uint64_t* pgno) {
+    ALDER_DCHECK(alloc && dirty && n >= 1);
     *pgno = alloc->allocate(n);
     return dirty->add(*pgno, n);
   }
@@ -92,6 +95,7 @@ struct Pager {
   /// The tree no longer references pages [pgno, pgno+n); birth is the txn
   /// id its reference carries.
   void release(uint64_t pgno, uint32_t n, uint64_t birth) {
+    ALDER_DCHECK(alloc && dirty);  // write txns only
     if (birth == txnid) dirty->drop(pgno);
     alloc->release(pgno, n, birth);
   }

@@ -2,9 +2,13 @@
 
 #include <fcntl.h>
 
+#include "util/check.h"
+
 namespace alder::txn {
 
-Flusher::Flusher(int fd, uint64_t step) : fd_(fd), step_(step), thread_([this] { run(); }) {}
+Flusher::Flusher(int fd, uint64_t step) : fd_(fd), step_(step), thread_([this] { run(); }) {
+  ALDER_DCHECK(fd >= 0 && step > 0);
+}
 
 Flusher::~Flusher() {
   {

@@ -6,6 +6,7 @@
 #include "btree/cursor.h"
 #include "btree/tree.h"
 #include "page/node.h"
+#include "util/check.h"
 
 namespace alder::txn {
 
@@ -167,6 +168,7 @@ uint64_t FreeSpace::held_by_sync() const {
 
 uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages,
                          std::vector<uint64_t>* inline_out) {
+  ALDER_DCHECK(!saving_ && txnid == pg_.txnid);  // once per txn, by its own writer
   // Top up the pool so the freelist's own page needs (a copy of its path,
   // and perhaps a split) rarely reach the end of the file.
   while (pool_.size() < 2 * (size_t(tree_.depth) + 1) && load_next_record()) {

@@ -15,7 +15,7 @@
 // (a) is what keeps a long-lived reader from pinning everything written
 // after it: only pages it can actually see are held. (b) is what lets the
 // no-sync modes survive a power loss: recovery falls back at worst to S,
-// whose pages are never overwritten (DESIGN.md, "Durability modes").
+// whose pages are never overwritten (docs/DURABILITY.md, "Reuse of freed pages").
 // Pages that are free for everyone (allocated and released by the same txn,
 // or taken from the pool and not used) are recorded with B = ~0.
 //

@@ -6,6 +6,7 @@
 #include "btree/cursor.h"
 #include "page/node.h"
 #include "txn/page_writer.h"
+#include "util/check.h"
 
 namespace alder::txn {
 
@@ -238,6 +239,7 @@ bool Txn::del(Dbi dbi, std::string_view key) {
 }
 
 void Txn::spill_if_needed() {
+  ALDER_DCHECK(write_ && pager_.dirty);
   if (pager_.dirty->bytes() <= env_.spill_bytes) return;
   write_dirty_pages(env_.file, *pager_.dirty, env_.page_size, &written_);
   pager_.dirty->clear();
@@ -281,6 +283,7 @@ void Txn::write_meta_and_sync() {
     try {
       env_.sync_file();
     } catch (...) {
+      ALDER_DCHECK(env_.meta_map.writable_data() != nullptr);  // mapped for writable envs
       std::memcpy(env_.meta_map.writable_data() + slot_off, before.data(), before.size());
       throw;
     }
