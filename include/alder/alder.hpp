@@ -104,9 +104,10 @@ struct EnvOptions {
   Durability durability = Durability::sync;
   /// Accepted for source compatibility with LMDB's MDB_WRITEMAP and
   /// ignored: a write txn always builds its pages in private buffers and
-  /// writes them with pwritev at commit, which measured faster than stores
-  /// into a writable mapping (docs/DECISIONS.md, "Dirty pages in private
-  /// buffers").
+  /// writes them with pwritev at commit: no page faults, and faster commits
+  /// than stores into a writable mapping (slower for single txns of
+  /// hundreds of thousands of puts; docs/DECISIONS.md, "Dirty pages in
+  /// private buffers", has both sets of numbers).
   bool write_map = false;
   /// LMDB's MDB_MAPASYNC: commits do not sync, as Durability::no_sync
   /// (which overrides `durability`). Kept as an alias.
@@ -291,7 +292,8 @@ class Range {
 /// Move-only. Destroying an unfinished Txn aborts it. After commit() or
 /// abort() every call but the destructor throws txn_finished. Views returned
 /// by get() live until the txn ends; in a write txn, only until its next
-/// write (pages are updated in place while dirty).
+/// write (a dirty page's buffer is changed in place, or spilled and
+/// reused: EnvOptions::spill_bytes).
 ///
 /// A write rejected up front (empty_key, key_too_large, value_too_large,
 /// read_only, unknown_db, bad_dbi, append_order) changes nothing and the txn
@@ -399,7 +401,7 @@ class Env {
   /// The write txn, or nullopt when another is live (never waits).
   std::optional<Txn> try_begin_write();
 
-  /// fdatasync (or msync) everything committed so far; needed only with
+  /// fdatasync everything committed so far; needed only with
   /// Durability::no_sync / no_meta_sync / map_async. Throws io_error.
   void sync();
   EnvStat stat();
