@@ -433,7 +433,6 @@ class Env {
  private:
   friend struct detail::EnvAccess;
   explicit Env(std::shared_ptr<detail::EnvImpl> impl);
-  std::unique_ptr<detail::TxnImpl> locked_write_txn();
   std::shared_ptr<detail::EnvImpl> impl_;
 };
 

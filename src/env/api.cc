@@ -63,50 +63,35 @@ void Env::copy(const std::string& dst_path,
 
 Txn Env::begin_read() {
   live(impl_);
-  return Txn(std::make_unique<detail::TxnImpl>(impl_, false));
+  return Txn(std::make_unique<detail::TxnImpl>(impl_));
 }
 
 static void check_can_write(detail::EnvImpl& e) {
   if (e.state().read_only) throw Error(ErrorCode::read_only, "env was opened read-only");
-  if (e.state().failed.load())
+  if (e.state().writer.failed.load())
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
-}
-
-// The write txn, once the caller holds the writer lock (released here if
-// the txn cannot be made).
-std::unique_ptr<detail::TxnImpl> Env::locked_write_txn() {
-  try {
-    impl_->check_open();
-    return std::make_unique<detail::TxnImpl>(impl_, true);
-  } catch (...) {
-    impl_->state().unlock_writer();
-    throw;
-  }
 }
 
 Txn Env::begin_write() {
   check_can_write(live(impl_));
-  impl_->state().lock_writer();
-  return Txn(locked_write_txn());
+  txn::Writer::Guard g = impl_->state().writer.lock();
+  impl_->check_open();  // closed while this thread waited: the guard unlocks
+  return Txn(std::make_unique<detail::TxnImpl>(impl_, std::move(g)));
 }
 
 std::optional<Txn> Env::try_begin_write() {
   check_can_write(live(impl_));
-  if (!impl_->state().try_lock_writer()) return std::nullopt;
-  return Txn(locked_write_txn());
+  std::optional<txn::Writer::Guard> g = impl_->state().writer.try_lock();
+  if (!g) return std::nullopt;
+  impl_->check_open();
+  return Txn(std::make_unique<detail::TxnImpl>(impl_, std::move(*g)));
 }
 
 void Env::sync() {
   detail::EnvImpl& e = live(impl_);
   if (e.state().read_only) return;
-  e.state().lock_writer();
-  try {
-    e.state().sync_locked();
-  } catch (...) {
-    e.state().unlock_writer();
-    throw;
-  }
-  e.state().unlock_writer();
+  txn::Writer::Guard g = e.state().writer.lock();
+  txn::sync_committed(e.state(), *g);
 }
 
 EnvStat Env::stat() { return live(impl_).stat(); }

@@ -131,16 +131,17 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.max_dbs = o.max_dbs;
   s.autosync_bytes = o.autosync_bytes;
   s.spill_bytes = o.spill_bytes ? o.spill_bytes : uint64_t{256} << 20;
-  s.file_size = size;
+  txn::Writer::Guard w = s.writer.lock();  // nobody else has the env yet
+  w->file_size = size;
   const uint64_t need = (size + ps - 1) / ps * ps;
   uint64_t max_bytes = std::max((o.max_size + ps - 1) / ps * ps, need);
   s.map.map(s.file.fd(), max_bytes, need, false, o.no_readahead, hook);
   max_bytes = s.map.reserved();
   if (!o.read_only) {
     s.meta_map.map(s.file.fd(), 2 * uint64_t(ps), 2 * uint64_t(ps), true, false, hook);
-    s.dirty = std::make_unique<btree::DirtyPages>(ps, std::max<uint64_t>(64, (16 << 20) / ps));
+    w->dirty = std::make_unique<btree::DirtyPages>(ps, std::max<uint64_t>(64, (16 << 20) / ps));
     if (s.durability == Durability::no_sync)
-      s.flusher = std::make_unique<txn::Flusher>(s.file.fd(), txn::Flusher::kDefaultStep);
+      w->flusher = std::make_unique<txn::Flusher>(s.file.fd(), txn::Flusher::kDefaultStep);
   }
   s.max_pages = max_bytes / ps;
 
@@ -169,16 +170,16 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
     throw Error(truncated ? ErrorCode::not_alder_file : ErrorCode::corrupted,
                 path + ": no meta page recovers: " + why);
   }
-  s.last = chosen->meta;
-  s.last_inline = chosen->inline_free;
-  s.last_slot = chosen->slot;
-  s.synced_txnid = chosen->meta.txnid;
-  s.synced_slot = chosen->slot;
+  w->last = chosen->meta;
+  w->last_inline = chosen->inline_free;
+  w->last_slot = chosen->slot;
+  w->synced_txnid = chosen->meta.txnid;
+  w->synced_slot = chosen->slot;
   // What is in the page cache (say, from a crashed process) is now made
   // durable, so the recovered state is the synced one.
   if (!o.read_only) s.file.datasync();
-  s.publish(s.last, s.last_inline, s.last_slot);
-  if (!o.read_only) s.shared->publish_txnid(s.last.txnid);
+  s.publish(w->last, w->last_inline);
+  if (!o.read_only) s.shared->publish_txnid(w->last.txnid);
   s.closed.store(false);
   return impl;
 }
@@ -200,27 +201,25 @@ void EnvImpl::close() {
   txn::EnvState& s = *st_;
   if (s.live_txns.load() != 0)
     throw Error(ErrorCode::busy, "close: transactions are still live");
-  if (!s.read_only && !s.failed.load()) {
-    s.lock_writer();
+  if (!s.read_only && !s.writer.failed.load()) {
     try {
-      s.sync_locked();
+      txn::Writer::Guard w = s.writer.lock();
+      txn::sync_committed(s, *w);
       // Clean shutdown: the other slot gets a copy of the newest meta, so a
       // later open has no older state to fall back to, and a file cut short
       // or damaged since is reported instead of silently rolled back.
       std::vector<uint8_t> page(s.page_size);
-      txn::encode_meta(s.last, s.last_inline, page.data(), s.page_size);
-      s.file.pwrite(page.data(), page.size(), uint64_t(1 - s.last_slot) * s.page_size);
+      txn::encode_meta(w->last, w->last_inline, page.data(), s.page_size);
+      s.file.pwrite(page.data(), page.size(), uint64_t(1 - w->last_slot) * s.page_size);
       s.sync_file();
       // Trim the free tail, unless readers of other envs (other processes)
       // are live: their snapshots may reach pages past the newest commit's.
-      uint64_t used = s.last.npages * uint64_t(s.page_size);
+      uint64_t used = w->last.npages * uint64_t(s.page_size);
       if (s.file.size() > used && s.shared->snapshots().empty()) s.file.truncate(used);
     } catch (...) {
-      s.unlock_writer();
       release();
       throw;
     }
-    s.unlock_writer();
   }
   release();
 }
@@ -228,7 +227,7 @@ void EnvImpl::close() {
 void EnvImpl::release() noexcept {
   if (!st_) return;
   st_->closed.store(true);
-  st_->flusher.reset();  // joins its thread, which uses the descriptor
+  st_->writer.lock()->flusher.reset();  // joins its thread, which uses the descriptor
   st_->map.unmap();
   st_->meta_map.unmap();
   st_->file.close();

@@ -28,15 +28,12 @@ class EnvImpl {
   EnvStat stat();
   VerifyResult verify();
   /// Runs f(txn, inline_free_words) on a read txn of the latest commit and
-  /// that commit's inline freelist words (retrying if a commit lands in
-  /// between); verify() and copy() need both from the same commit.
+  /// that commit's inline freelist words (one published pair: see
+  /// EnvState::published); verify() and copy() need both.
   template <class F>
   auto with_snapshot(F&& f) {
-    for (;;) {
-      txn::Txn t(*st_, false);  // pins the snapshot while f runs
-      auto inl = st_->published_inline();
-      if (inl.txnid == t.id()) return f(t, *inl.words);
-    }
+    txn::Txn t(*st_, true);  // pins the snapshot while f runs
+    return f(t, t.inline_words());
   }
   /// See alder::Env::copy (env/copy.cc).
   void copy(const std::string& dst, const std::function<void(uint64_t, uint64_t)>& progress);
@@ -48,8 +45,11 @@ class EnvImpl {
 
 class TxnImpl {
  public:
-  TxnImpl(std::shared_ptr<EnvImpl> e, bool write)
-      : env(std::move(e)), core(env->state(), write) {}
+  /// A read txn.
+  explicit TxnImpl(std::shared_ptr<EnvImpl> e) : env(std::move(e)), core(env->state()) {}
+  /// The write txn, holding the writer lock.
+  TxnImpl(std::shared_ptr<EnvImpl> e, txn::Writer::Guard writer)
+      : env(std::move(e)), core(env->state(), std::move(writer)) {}
   std::shared_ptr<EnvImpl> env;  // keeps the env open while the txn lives
   txn::Txn core;
 };

@@ -31,68 +31,18 @@ Meta SnapshotCell::load() const {
   return m;
 }
 
-void EnvState::lock_writer() {
-  std::unique_lock lk(writer_mu);
-  writer_cv.wait(lk, [&] { return !writer_active; });
-  writer_active = true;
-}
-
-bool EnvState::try_lock_writer() {
-  std::lock_guard lk(writer_mu);
-  if (writer_active) return false;
-  writer_active = true;
-  return true;
-}
-
-void EnvState::unlock_writer() {
-  {
-    std::lock_guard lk(writer_mu);
-    writer_active = false;
-  }
-  writer_cv.notify_one();
-}
-
-void EnvState::sync_locked() {
-  if (failed.load())
-    throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
-  sync_file();
-  synced_txnid = last.txnid;
-  synced_slot = last_slot;
-  held_pages = 0;
-}
-
 void EnvState::sync_file() { file.datasync(); }
 
-void EnvState::ensure_pages(uint64_t pages) {
-  const uint64_t need = pages * uint64_t(page_size);
-  if (file_size >= need) return;
-  uint64_t step = std::max<uint64_t>(1 << 20, file_size / 8);
-  uint64_t target = std::min(std::max(need, file_size + step), max_pages * uint64_t(page_size));
-  target = (target + page_size - 1) / page_size * page_size;
-  try {
-    file.grow(target);
-  } catch (const Error& e) {
-    // On a nearly full disk the step may not fit where the pages needed do.
-    if (e.code() != ErrorCode::no_space || target == need) throw;
-    target = need;
-    file.grow(target);
-  }
-  file_size = target;
+EnvState::Published EnvState::published() const {
+  std::lock_guard lk(published_mu_);
+  return published_;
 }
 
-EnvState::PublishedInline EnvState::published_inline() const {
-  std::lock_guard lk(inline_mu_);
-  return published_inline_;
-}
-
-void EnvState::publish(const Meta& m, std::vector<uint64_t> inline_free, int slot) {
+void EnvState::publish(const Meta& m, const std::vector<uint64_t>& inline_free) {
   {
-    std::lock_guard lk(inline_mu_);
-    published_inline_ = {m.txnid, std::make_shared<const std::vector<uint64_t>>(inline_free)};
+    std::lock_guard lk(published_mu_);
+    published_ = {m, std::make_shared<const std::vector<uint64_t>>(inline_free)};
   }
-  last = m;
-  last_inline = std::move(inline_free);
-  last_slot = slot;
   snapshot.store(m);
   current_txnid.store(m.txnid);
 }
@@ -124,7 +74,7 @@ Meta EnvState::newest_shared() {
       if (m.npages > max_pages)
         throw Error(ErrorCode::map_full,
                     path + ": the file grew past this env's max_size; reopen it with a larger one");
-      publish(m, std::move(words), slot);
+      publish(m, words);
       return m;
     }
     // No slot holds `cur`: a newer commit is rewriting it (retry), or a

@@ -1,6 +1,7 @@
-// The parts of an open env that transactions use: the file and mapping, the
-// published snapshot, the reader table, the writer lock and the writer-owned
-// commit state. src/env builds one at open (after recovery) and owns it.
+// The parts of an open env that transactions use: the configuration, the
+// file and mappings, the published snapshot, the reader tables, and the
+// Writer (src/txn/writer.h: the writer lock and the state only its holder
+// reaches). src/env builds one at open (after recovery) and owns it.
 #pragma once
 
 #include <atomic>
@@ -14,11 +15,11 @@
 #include "alder/alder.hpp"
 #include "btree/pager.h"
 #include "io/file.h"
-#include "txn/flusher.h"
 #include "txn/freelist.h"
 #include "txn/meta.h"
 #include "txn/reader_table.h"
 #include "txn/shared_readers.h"
+#include "txn/writer.h"
 
 namespace alder::txn {
 
@@ -71,40 +72,19 @@ struct EnvState {
   std::atomic<int> live_txns{0};
   std::atomic<bool> closed{false};
 
-  // The writer lock (a flag, so a write txn may finish on another thread).
-  std::mutex writer_mu;
-  std::condition_variable writer_cv;
-  bool writer_active = false;
-
-  // Writer-owned: touched only by the holder of the writer lock.
-  Meta last;                 // latest committed meta
-  std::vector<uint64_t> last_inline;  // its inline freelist words
-  int last_slot = 0;         // meta slot (0 or 1) holding `last`
-  uint64_t synced_txnid = 0; // newest meta known durable
-  int synced_slot = 0;
-  uint64_t held_pages = 0;   // freed since the last sync, still in its tree
-  uint64_t file_size = 0;    // bytes
-  FreelistHint freelist_hint;
-  std::unique_ptr<btree::DirtyPages> dirty;  // the write txn's page buffers (their pool)
-  std::unique_ptr<Flusher> flusher;  // no_sync envs: background writeback (txn/flusher.h)
-  std::vector<uint8_t> meta_scratch, meta_before;  // the commit's meta page, and the slot's old one
-  std::atomic<bool> failed{false};  // a meta write or sync failed
+  /// The writer lock and the writer's state (src/txn/writer.h).
+  Writer writer;
 
   // Dbi table: names of dbs opened so far; index = Dbi, 0 = main ("").
   std::mutex dbi_mu;
   std::vector<std::string> dbi_names{std::string()};
 
-  void lock_writer();
-  bool try_lock_writer();
-  void unlock_writer();
-  /// Makes every committed page and meta durable; writer lock held.
-  void sync_locked();
   /// fdatasync of the data file.
   void sync_file();
-  /// Makes the file at least `pages` long, growing in steps of 1/8 of the
-  /// file (at least 1 MiB) up to max_size, blocks reserved. Writer only.
-  void ensure_pages(uint64_t pages);
-  void publish(const Meta& m, std::vector<uint64_t> inline_free, int slot);
+  /// Publishes a commit to readers: the snapshot cell, the published
+  /// pair, current_txnid. Called by the writer (commit_meta), at open, and
+  /// by newest_shared().
+  void publish(const Meta& m, const std::vector<uint64_t>& inline_free);
   /// Read-only env with a lock file: the meta of the writer's newest
   /// commit (per the lock file), read from the file and published to this
   /// env's snapshot cell. Throws map_full when the file grew past this
@@ -114,17 +94,18 @@ struct EnvState {
   /// file's, sorted. Writer only.
   std::vector<uint64_t> reader_snapshots();
 
-  /// The latest meta's inline freelist, for verify() (which runs beside the
-  /// writer): check `txnid` against the snapshot's.
-  struct PublishedInline {
-    uint64_t txnid = 0;
-    std::shared_ptr<const std::vector<uint64_t>> words;
+  /// The latest commit as one immutable pair: its meta and its inline
+  /// freelist words. verify() and copy() need both from the same commit;
+  /// readers that need only the meta take `snapshot` (lock-free).
+  struct Published {
+    Meta meta;
+    std::shared_ptr<const std::vector<uint64_t>> inline_words;
   };
-  PublishedInline published_inline() const;
+  Published published() const;
 
  private:
-  mutable std::mutex inline_mu_;
-  PublishedInline published_inline_;
+  mutable std::mutex published_mu_;
+  Published published_;  // guarded by published_mu_
   std::mutex refresh_mu_;  // newest_shared()
 
  public:

@@ -10,46 +10,72 @@
 
 namespace alder::txn {
 
-Txn::Txn(EnvState& env, bool write) : env_(env), write_(write) {
+Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false) {
   pager_.page_size = env.page_size;
   pager_.map = env.map.data();
   pager_.verify_checksums = env.verify_checksums;
-  if (!write && env.read_only && env.shared) {
+  if (env.read_only && env.shared) {
     // Another process may be writing: take the newest commit per the lock
     // file and register it there (shared_readers.h has the protocol).
     meta_ = env.newest_shared();
     reader_slot_ = env.shared->acquire(meta_.txnid);
     for (;;) {
       Meta now = env.newest_shared();
-      if (now.txnid == meta_.txnid) break;
+      if (now.txnid == meta_.txnid) {
+        if (!with_inline) break;
+        // newest_shared() published it; a concurrent call may publish a
+        // newer one, and then the next round registers that.
+        EnvState::Published p = env.published();
+        if (p.meta.txnid == meta_.txnid) {
+          inline_words_ = std::move(p.inline_words);
+          break;
+        }
+        now = p.meta;
+      }
       meta_ = now;
       env.shared->update(reader_slot_, meta_.txnid);
     }
     id_ = meta_.txnid;
     pager_.map_pages = meta_.npages;
-  } else if (!write) {
+  } else {
     // Register the snapshot, then make sure it is still the newest one (see
     // reader_table.h for why this closes the race with the writer).
-    meta_ = env.snapshot.load();
+    // with_inline: the meta and its words from one published pair (under
+    // a mutex, which plain readers skip: they take the seqlock's copy).
+    auto take = [&] {
+      if (!with_inline) return env.snapshot.load();
+      EnvState::Published p = env.published();
+      inline_words_ = std::move(p.inline_words);
+      return p.meta;
+    };
+    meta_ = take();
     reader_slot_ = env.readers.acquire(meta_.txnid);
     while (env.current_txnid.load() != meta_.txnid) {
-      meta_ = env.snapshot.load();
+      meta_ = take();
       env.readers.update(reader_slot_, meta_.txnid);
     }
     id_ = meta_.txnid;
     pager_.map_pages = meta_.npages;
-  } else {
-    meta_ = env.last;
-    id_ = meta_.txnid + 1;
-    pager_.map_pages = meta_.npages;
-    pager_.txnid = id_;
-    pager_.dirty = env.dirty.get();
-    free_ = std::make_unique<FreeSpace>(
-        pager_, meta_.free, [&env](uint64_t pages) { env.ensure_pages(pages); }, meta_.npages,
-        env.max_pages, env.synced_txnid, env.reader_snapshots(), env.freelist_hint,
-        env.last_inline);
-    pager_.alloc = free_.get();
   }
+  env.live_txns.fetch_add(1);
+}
+
+Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
+  writer_.emplace(std::move(writer));
+  WriterState& w = **writer_;
+  pager_.page_size = env.page_size;
+  pager_.map = env.map.data();
+  pager_.verify_checksums = env.verify_checksums;
+  meta_ = w.last;
+  id_ = meta_.txnid + 1;
+  pager_.map_pages = meta_.npages;
+  pager_.txnid = id_;
+  pager_.dirty = w.dirty.get();
+  free_ = std::make_unique<FreeSpace>(
+      pager_, meta_.free, [&env, &w](uint64_t pages) { ensure_pages(env, w, pages); },
+      meta_.npages, env.max_pages, w.synced_txnid, env.reader_snapshots(), w.freelist_hint,
+      w.last_inline);
+  pager_.alloc = free_.get();
   env.live_txns.fetch_add(1);
 }
 
@@ -245,60 +271,6 @@ void Txn::spill_if_needed() {
   pager_.dirty->clear();
 }
 
-void Txn::write_meta_and_sync() {
-  bool synced_commit = env_.durability == Durability::sync;
-  if (env_.durability == Durability::no_meta_sync) {
-    env_.sync_file();  // this commit's pages and the previous meta
-    env_.synced_txnid = env_.last.txnid;
-    env_.synced_slot = env_.last_slot;
-    env_.held_pages = 0;
-  }
-  if (!synced_commit) {
-    // Auto-sync: bound the pages an unsynced env holds back (EnvOptions).
-    env_.held_pages += free_->held_by_sync();
-    uint64_t limit = env_.autosync_bytes
-                         ? env_.autosync_bytes
-                         : std::max<uint64_t>(1 << 20, meta_.npages * env_.page_size / 8);
-    if (env_.held_pages > limit / env_.page_size) synced_commit = true;
-  }
-  const int slot = 1 - env_.synced_slot;
-  const uint64_t slot_off = uint64_t(slot) * env_.page_size;
-  // The meta goes in with one pwrite of its page: without a sync, every
-  // commit rewrites this slot, which then holds the only copy of the newest
-  // acknowledged commit, and a kill cannot split the kernel's copy of one
-  // page, so the slot holds the old meta or the new. `before` keeps the old
-  // one when a sync follows: if it fails, the commit has failed, and the
-  // slot gets it back through EnvState::meta_map (a store into the page
-  // cache, which cannot fail as a pwrite to a failing disk can), so a
-  // reopen in this boot does not find the failed commit there.
-  std::vector<uint8_t>& page = env_.meta_scratch;
-  std::vector<uint8_t>& before = env_.meta_before;
-  page.resize(env_.page_size);
-  if (synced_commit)
-    before.assign(env_.map.data() + slot_off, env_.map.data() + slot_off + env_.page_size);
-  meta_.synced_base = env_.synced_txnid;
-  encode_meta(meta_, inline_free_, page.data(), env_.page_size);
-  env_.file.pwrite(page.data(), page.size(), slot_off);
-  if (synced_commit) {
-    try {
-      env_.sync_file();
-    } catch (...) {
-      ALDER_DCHECK(env_.meta_map.writable_data() != nullptr);  // mapped for writable envs
-      std::memcpy(env_.meta_map.writable_data() + slot_off, before.data(), before.size());
-      throw;
-    }
-  } else if (env_.flusher) {
-    env_.flusher->wrote((written_.pages + 1) * uint64_t(env_.page_size));
-  }
-  env_.publish(meta_, std::move(inline_free_), slot);
-  if (env_.shared) env_.shared->publish_txnid(meta_.txnid);  // for other processes' readers
-  if (synced_commit) {
-    env_.synced_txnid = meta_.txnid;
-    env_.synced_slot = slot;
-    env_.held_pages = 0;
-  }
-}
-
 void Txn::commit() {
   if (broken_ && !finished_) {
     abort();
@@ -309,7 +281,7 @@ void Txn::commit() {
     finish();
     return;
   }
-  if (env_.failed.load()) {
+  if (env_.writer.failed.load()) {
     abort();
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
   }
@@ -340,9 +312,9 @@ void Txn::commit() {
     throw;
   }
   try {
-    write_meta_and_sync();
+    commit_meta(env_, **writer_, meta_, std::move(inline_free_), free_->held_by_sync(), written_);
   } catch (const Error& e) {
-    env_.failed.store(true);
+    env_.writer.failed.store(true);
     abort();
     throw Error(e.code() == ErrorCode::no_space ? ErrorCode::no_space : ErrorCode::env_failed,
                 std::string("commit failed while writing the meta page or syncing; "
@@ -359,7 +331,7 @@ void Txn::finish() noexcept {
   if (write_) {
     free_.reset();  // writes the env's freelist hint: still under the writer lock
     pager_.dirty->clear();
-    env_.unlock_writer();
+    writer_.reset();  // releases the writer lock
   } else if (env_.read_only && env_.shared) {
     env_.shared->release(reader_slot_);
   } else {

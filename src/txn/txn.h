@@ -1,23 +1,13 @@
 // A transaction: a read snapshot or the single writer, and the commit
 // protocol (commit()).
 //
-// Commit protocol (one fdatasync per durable commit):
-//   1. seal each modified db tree (checksums bottom-up into the parents) and
-//      store its root in the catalog;
-//   2. save the freelist (FreeSpace::save), then seal the catalog and
-//      freelist trees, so the meta's three roots cover every page;
-//   3. write the dirty pages, built in private buffers (btree/dirty_pages.h),
-//      to their page numbers in the file: sorted, adjacent ones in one
-//      pwritev (page_writer.h). They are free pages, which no snapshot can
-//      see; a large txn has already written some of them (spilled);
-//   4. write the meta into the slot not holding the newest synced meta, and
-//      fdatasync once (sync); or fdatasync before the meta write
-//      (no_meta_sync); or not at all (no_sync);
-//   5. publish the new meta to readers.
-// A failure in 1-3 aborts the txn and leaves the env as it was (pages were
-// written only where no snapshot looks). A failure in 4 marks the env failed:
-// what reached the disk is unknown, so further writes are refused until the
-// env is reopened and recovered.
+// The commit protocol (one fdatasync per durable commit) is written down in
+// src/txn/writer.h: commit() does its steps 1-3 (seal, save the free space,
+// write the pages) and commit_meta() steps 4-6 (meta, sync, publish). A
+// failure in 1-3 aborts the txn and leaves the env as it was (pages were
+// written only where no snapshot looks). A failure in 4-5 marks the env
+// failed: what reached the disk is unknown, so further writes are refused
+// until the env is reopened and recovered.
 #pragma once
 
 #include <deque>
@@ -38,9 +28,13 @@ DbStat db_stat_of(const page::TreeRef& r, uint32_t page_size);
 
 class Txn {
  public:
-  /// Begins a read txn (write=false) or the write txn (the caller holds the
-  /// writer lock; the Txn releases it when it ends).
-  Txn(EnvState& env, bool write);
+  /// Begins a read txn. One made with_inline also holds its snapshot's
+  /// inline freelist words (inline_words()), taken with the meta from one
+  /// EnvState::Published.
+  explicit Txn(EnvState& env, bool with_inline = false);
+  /// Begins the write txn; it holds `writer` (the writer lock) until it
+  /// ends.
+  Txn(EnvState& env, Writer::Guard writer);
   ~Txn();
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
@@ -53,6 +47,8 @@ class Txn {
   const btree::Pager& pager() const { return pager_; }
   /// The meta this txn started from (a write txn's working copy).
   const Meta& meta() const { return meta_; }
+  /// The snapshot's inline freelist words: read txns made with_inline only.
+  const std::vector<uint64_t>& inline_words() const { return *inline_words_; }
   EnvState& env() { return env_; }
 
   /// Throws txn_finished / env_closed if the txn cannot be used.
@@ -85,7 +81,6 @@ class Txn {
     page::TreeRef ref;
   };
   std::optional<page::TreeRef> catalog_lookup(std::string_view name);
-  void write_meta_and_sync();
   /// After a write: spills the dirty pages when they pass spill_bytes.
   void spill_if_needed();
   void finish() noexcept;
@@ -113,8 +108,10 @@ class Txn {
   Meta meta_;
   btree::Pager pager_;
   uint32_t reader_slot_ = 0;  // in ReaderTable, or in the lock file (read-only envs)
+  std::shared_ptr<const std::vector<uint64_t>> inline_words_;  // with_inline read txns
   std::deque<DbState> dbs_;  // index = Dbi - 1 (stable addresses)
   // Writer only.
+  std::optional<Writer::Guard> writer_;  // the writer lock, until finish()
   std::unique_ptr<FreeSpace> free_;
   std::vector<uint64_t> inline_free_;  // the new meta's inline freelist
   WrittenPages written_;               // spilled and committed pages

@@ -1,0 +1,119 @@
+#include "txn/writer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "txn/env_state.h"
+#include "util/check.h"
+
+namespace alder::txn {
+
+Writer::Guard Writer::lock() {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return !active_; });
+  active_ = true;
+  return Guard(this);
+}
+
+std::optional<Writer::Guard> Writer::try_lock() {
+  std::lock_guard lk(mu_);
+  if (active_) return std::nullopt;
+  active_ = true;
+  return Guard(this);
+}
+
+void Writer::unlock() {
+  {
+    std::lock_guard lk(mu_);
+    ALDER_DCHECK(active_);
+    active_ = false;
+  }
+  cv_.notify_one();
+}
+
+void ensure_pages(EnvState& env, WriterState& w, uint64_t pages) {
+  const uint64_t need = pages * uint64_t(env.page_size);
+  if (w.file_size >= need) return;
+  uint64_t step = std::max<uint64_t>(1 << 20, w.file_size / 8);
+  uint64_t target =
+      std::min(std::max(need, w.file_size + step), env.max_pages * uint64_t(env.page_size));
+  target = (target + env.page_size - 1) / env.page_size * env.page_size;
+  try {
+    env.file.grow(target);
+  } catch (const Error& e) {
+    // On a nearly full disk the step may not fit where the pages needed do.
+    if (e.code() != ErrorCode::no_space || target == need) throw;
+    target = need;
+    env.file.grow(target);
+  }
+  w.file_size = target;
+}
+
+void sync_committed(EnvState& env, WriterState& w) {
+  if (env.writer.failed.load())
+    throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
+  env.sync_file();
+  w.synced_txnid = w.last.txnid;
+  w.synced_slot = w.last_slot;
+  w.held_pages = 0;
+}
+
+void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t> inline_free,
+                 uint64_t held_by_sync, const WrittenPages& written) {
+  bool synced_commit = env.durability == Durability::sync;
+  if (env.durability == Durability::no_meta_sync) {
+    env.sync_file();  // this commit's pages and the previous meta
+    w.synced_txnid = w.last.txnid;
+    w.synced_slot = w.last_slot;
+    w.held_pages = 0;
+  }
+  if (!synced_commit) {
+    // Auto-sync: bound the pages an unsynced env holds back (EnvOptions).
+    w.held_pages += held_by_sync;
+    uint64_t limit = env.autosync_bytes
+                         ? env.autosync_bytes
+                         : std::max<uint64_t>(1 << 20, meta.npages * env.page_size / 8);
+    if (w.held_pages > limit / env.page_size) synced_commit = true;
+  }
+  const int slot = 1 - w.synced_slot;
+  const uint64_t slot_off = uint64_t(slot) * env.page_size;
+  // The meta goes in with one pwrite of its page: without a sync, every
+  // commit rewrites this slot, which then holds the only copy of the newest
+  // acknowledged commit, and a kill cannot split the kernel's copy of one
+  // page, so the slot holds the old meta or the new. `before` keeps the old
+  // one when a sync follows: if it fails, the commit has failed, and the
+  // slot gets it back through EnvState::meta_map (a store into the page
+  // cache, which cannot fail as a pwrite to a failing disk can), so a
+  // reopen in this boot does not find the failed commit there.
+  std::vector<uint8_t>& page = w.meta_scratch;
+  std::vector<uint8_t>& before = w.meta_before;
+  page.resize(env.page_size);
+  if (synced_commit)
+    before.assign(env.map.data() + slot_off, env.map.data() + slot_off + env.page_size);
+  meta.synced_base = w.synced_txnid;
+  encode_meta(meta, inline_free, page.data(), env.page_size);
+  env.file.pwrite(page.data(), page.size(), slot_off);
+  if (synced_commit) {
+    try {
+      env.sync_file();
+    } catch (...) {
+      ALDER_DCHECK(env.meta_map.writable_data() != nullptr);  // mapped for writable envs
+      std::memcpy(env.meta_map.writable_data() + slot_off, before.data(), before.size());
+      throw;
+    }
+  } else if (w.flusher) {
+    w.flusher->wrote((written.pages + 1) * uint64_t(env.page_size));
+  }
+  env.publish(meta, inline_free);
+  w.last = meta;
+  w.last_inline = std::move(inline_free);
+  w.last_slot = slot;
+  if (env.shared) env.shared->publish_txnid(meta.txnid);  // for other processes' readers
+  if (synced_commit) {
+    w.synced_txnid = meta.txnid;
+    w.synced_slot = slot;
+    w.held_pages = 0;
+  }
+}
+
+}  // namespace alder::txn

@@ -1,0 +1,109 @@
+// The single writer of an env (LMDB's model: one write txn at a time, readers
+// never wait): the writer lock, the state the writer carries from one write
+// txn to the next, and the last steps of the commit protocol.
+//
+// WriterState is reachable only through a Writer::Guard, and a Guard exists
+// only while it holds the writer lock, so "touched only by the lock holder"
+// is enforced by the types rather than by a comment. The lock is a flag
+// with a condition variable, not a mutex held across the txn, because a
+// write txn may end on another thread than the one that began it (LMDB's
+// MDB_NOTLS behaviour).
+//
+// The commit protocol, in order (src/txn/txn.cc does 1-3, commit_meta()
+// 4-6):
+//   1. seal each modified tree (checksums bottom-up into the parents);
+//   2. save the free space (FreeSpace::save), seal the catalog and freelist;
+//   3. write the dirty pages (src/txn/page_writer.h);
+//   4. write the meta into the slot not holding the newest synced meta;
+//   5. fdatasync (sync; no_meta_sync syncs before step 4; no_sync only when
+//      the autosync bound is passed);
+//   6. publish the new meta and its inline freelist to readers
+//      (EnvState::publish).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "btree/dirty_pages.h"
+#include "txn/flusher.h"
+#include "txn/freelist.h"
+#include "txn/meta.h"
+#include "txn/page_writer.h"
+
+namespace alder::txn {
+
+struct EnvState;
+
+/// What the writer carries from one write txn to the next.
+struct WriterState {
+  Meta last;                          ///< latest committed meta
+  std::vector<uint64_t> last_inline;  ///< its inline freelist words
+  int last_slot = 0;                  ///< meta slot (0 or 1) holding `last`
+  uint64_t synced_txnid = 0;          ///< newest meta known durable
+  int synced_slot = 0;
+  uint64_t held_pages = 0;  ///< freed since the last sync, still in its tree
+  uint64_t file_size = 0;   ///< bytes
+  FreelistHint freelist_hint;
+  std::unique_ptr<btree::DirtyPages> dirty;  ///< the write txn's page buffers (their pool)
+  std::unique_ptr<Flusher> flusher;  ///< no_sync envs: background writeback
+  std::vector<uint8_t> meta_scratch, meta_before;  ///< the commit's meta page, the slot's old one
+};
+
+class Writer {
+ public:
+  /// Holds the writer lock; move-only; releases it when destroyed.
+  class Guard {
+   public:
+    Guard(Guard&& o) noexcept : w_(o.w_) { o.w_ = nullptr; }
+    Guard& operator=(Guard&&) = delete;
+    ~Guard() {
+      if (w_) w_->unlock();
+    }
+    WriterState* operator->() const { return &w_->state_; }
+    WriterState& operator*() const { return w_->state_; }
+
+   private:
+    friend class Writer;
+    explicit Guard(Writer* w) : w_(w) {}
+    Writer* w_;
+  };
+
+  /// Waits for the writer lock.
+  Guard lock();
+  /// The writer lock, or nullopt when another holds it (never waits).
+  std::optional<Guard> try_lock();
+
+  /// Set when a meta write or sync failed: what reached the disk is
+  /// unknown, so writes are refused until the env is reopened. Read by
+  /// anyone (begin_write checks it first).
+  std::atomic<bool> failed{false};
+
+ private:
+  void unlock();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool active_ = false;  // guarded by mu_
+  WriterState state_;    // reachable through a Guard only
+};
+
+/// Makes the file at least `pages` long, growing in steps of 1/8 of the
+/// file (at least 1 MiB) up to max_size, blocks reserved. Throws no_space.
+void ensure_pages(EnvState& env, WriterState& w, uint64_t pages);
+/// Makes every committed page and meta durable (Env::sync, close). Throws
+/// env_failed after an earlier failure, io_error / no_space.
+void sync_committed(EnvState& env, WriterState& w);
+/// Steps 4-6 of the protocol for the txn whose meta is `meta` (txnid,
+/// roots, npages set; synced_base is set here), after its pages were
+/// written (`written`). held_by_sync: pages it freed that the synced tree
+/// still references. On failure the slot gets its old meta back (through
+/// EnvState::meta_map) and the error is thrown; the caller fails the env.
+void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t> inline_free,
+                 uint64_t held_by_sync, const WrittenPages& written);
+
+}  // namespace alder::txn
