@@ -30,7 +30,7 @@ bool TreeCursor::edge(bool last) {
   valid_ = false;
   depth_ = 0;
   if (!ref_->root) return false;
-  if (ref_->depth > kMaxDepth || ref_->depth == 0)
+  if (!page::depth_ok(ref_->depth))
     throw_corrupted(ref_->root, "bad tree depth");
   const uint8_t* p = read_node(*pg_, root_ref(*ref_), ref_->depth == 1);
   uint32_t n = page::header(p)->count;
@@ -105,7 +105,7 @@ bool TreeCursor::seek(std::string_view key) {
   valid_ = false;
   depth_ = 0;
   if (!ref_->root) return false;
-  if (ref_->depth > kMaxDepth || ref_->depth == 0)
+  if (!page::depth_ok(ref_->depth))
     throw_corrupted(ref_->root, "bad tree depth");
   page::ChildRef ref = root_ref(*ref_);
   for (uint32_t d = 1; d < ref_->depth; d++) {

@@ -1,5 +1,7 @@
 #include "btree/tree.h"
 
+#include "page/records.h"
+
 #include <algorithm>
 #include <deque>
 
@@ -16,14 +18,10 @@ void throw_corrupted(uint64_t pgno, const std::string& what) {
               "corrupted page " + std::to_string(pgno) + ": " + what);
 }
 
-static uint64_t run_pages(uint64_t vlen, uint32_t psize) {
-  return (kHeaderSize + vlen + psize - 1) / psize;
-}
-
 std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
   if (!leaf.is_overflow(i)) return leaf.inline_value(i);
   OverflowRef r = leaf.overflow_ref(i);
-  const uint64_t np = run_pages(r.vlen, pg.page_size);
+  const uint64_t np = page::overflow_run_pages(r.vlen, pg.page_size);
   const uint8_t* p = pg.read_run(r.pgno, np, r.txnid);
   if (page::header(p)->type != page::kOverflow)
     throw_corrupted(r.pgno, "expected an overflow page");
@@ -127,7 +125,7 @@ void Tree::descend_for_write(std::string_view key, bool last_child) {
 
 OverflowRef Tree::write_overflow(std::string_view value) {
   const uint32_t ps = pg_.page_size;
-  uint64_t np = run_pages(value.size(), ps);
+  uint64_t np = page::overflow_run_pages(value.size(), ps);
   if (np > 0xffffffffu) throw Error(ErrorCode::value_too_large, "value too large");
   uint64_t pgno;
   uint8_t* p = pg_.new_run(uint32_t(np), &pgno);
@@ -143,7 +141,7 @@ OverflowRef Tree::write_overflow(std::string_view value) {
 }
 
 void Tree::release_overflow(const OverflowRef& r) {
-  uint64_t np = run_pages(r.vlen, pg_.page_size);
+  uint64_t np = page::overflow_run_pages(r.vlen, pg_.page_size);
   // A damaged length must not free pages outside the file (or billions of
   // them): the run must lie in the file and start with its overflow header.
   const uint8_t* p = pg_.read_run(r.pgno, np, r.txnid);

@@ -23,12 +23,12 @@
 
 #include "btree/pager.h"
 #include "page/node.h"
+#include "page/records.h"
 
 namespace alder::btree {
 
-/// Deepest tree accepted from a file (fanout is at least 3, so this is far
-/// beyond any real file); deeper means corruption.
-inline constexpr uint32_t kMaxDepth = 40;
+/// Deepest tree accepted from a file: page::kMaxDepth (src/page/records.h).
+using page::kMaxDepth;
 
 /// Value of an entry: zero copy view into an inline cell or an overflow run.
 /// Throws corrupted when it does not lie inside its page or run.
@@ -104,7 +104,7 @@ class Tree {
 template <class F>
 void Tree::for_each_page(F&& f) const {
   if (!ref_.root) return;
-  if (ref_.depth == 0 || ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "bad tree depth");
+  if (!page::depth_ok(ref_.depth)) throw_corrupted(ref_.root, "bad tree depth");
   // Levels are counted so a damaged tree (a cycle, a leaf where a branch
   // should be) is an error, not an endless walk.
   struct Item { page::ChildRef ref; uint32_t level; };

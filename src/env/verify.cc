@@ -9,6 +9,7 @@
 
 #include "env/env.h"
 #include "page/node.h"
+#include "page/records.h"
 #include "txn/freelist.h"
 
 namespace alder::detail {
@@ -87,7 +88,7 @@ class Walker {
       if (r.depth || r.entries) return fail(0, "meta", name + ": empty tree with figures");
       return true;
     }
-    if (r.depth == 0 || r.depth > btree::kMaxDepth)
+    if (!page::depth_ok(r.depth))
       return fail(r.root, "meta", name + ": bad depth " + std::to_string(r.depth));
     if (!full_ && r.root_txnid <= base_) return true;
     TreeRef counted;
@@ -153,7 +154,7 @@ class Walker {
       std::string_view v;
       if (n.is_overflow(i)) {
         page::OverflowRef r = n.overflow_ref(i);
-        uint64_t np = (page::kHeaderSize + r.vlen + ps_ - 1) / ps_;
+        uint64_t np = page::overflow_run_pages(r.vlen, ps_);
         counted.overflow_pages += np;
         if (!full_ && r.txnid <= base_) continue;
         if (!mark(r.pgno, np, "overflow")) return false;
@@ -169,22 +170,20 @@ class Walker {
       }
       v = n.inline_value(i);
       if (kind == TreeKind::catalog) {
-        if (v.size() != sizeof(TreeRef)) return fail(pgno, kname, "malformed catalog record");
         TreeRef r;
-        std::memcpy(&r, v.data(), sizeof r);
+        if (!page::decode_catalog_value(v, &r)) return fail(pgno, kname, "malformed catalog record");
         std::string name;
         n.key(i, name);
         if (!tree(r, TreeKind::user, "db '" + name + "'")) return false;
       } else if (kind == TreeKind::freelist) {
         n.key(i, k);
-        if (k.size() != 12 || v.size() % 8 || v.size() < 16)
+        page::FreelistValue rec;
+        if (!page::decode_freelist_record(k, v, &rec))
           return fail(pgno, kname, "malformed freelist record");
-        if (txn::freelist_key_txnid(k) > meta_.txnid)
+        if (page::freelist_key_txnid(k) > meta_.txnid)
           return fail(pgno, kname, "freelist record from the future");
-        for (size_t o = 8; o < v.size(); o += 8) {
-          uint64_t f;
-          std::memcpy(&f, v.data() + o, 8);
-          if (!mark(f, 1, "free")) return false;
+        for (size_t o = 0; o < rec.count; o++) {
+          if (!mark(rec.page(o), 1, "free")) return false;
           free_count_++;
         }
       }

@@ -25,9 +25,9 @@ uint64_t checksum(const uint8_t* data, uint64_t n, uint64_t pgno) {
 CellSpec leaf_inline_cell(std::string_view key, std::string_view value) {
   CellSpec c;
   c.key = key;
-  c.small_len = 2;
+  c.small_len = kInlineLenSize;
   uint16_t n = uint16_t(value.size());
-  std::memcpy(c.small, &n, 2);
+  std::memcpy(c.small, &n, kInlineLenSize);
   c.body = value;
   return c;
 }
@@ -60,9 +60,9 @@ void Node::key(uint32_t i, std::string& out) const {
 uint32_t Node::cell_size(uint32_t i) const {
   const Slot& s = slot(i);
   uint32_t k = s.klen & kSlotLenMask;
-  if (!is_leaf()) return k + kChildRefSize;
-  if (s.klen & kSlotOverflow) return k + kOverflowRefSize;
-  return k + 2 + uint32_t(inline_value(i).size());
+  const uint32_t fixed = cell_fixed_size(is_leaf(), s.klen & kSlotOverflow);
+  if (!is_leaf() || (s.klen & kSlotOverflow)) return k + fixed;
+  return k + fixed + uint32_t(inline_value(i).size());
 }
 
 uint32_t Node::used_bytes() const {
@@ -132,9 +132,7 @@ std::string Node::heap_problem() const {
   for (uint32_t i = 0; i < n; i++) {
     const Slot& s = slot(i);
     const uint64_t k = s.klen & kSlotLenMask;
-    uint64_t size = k + (h->type == kBranch ? kChildRefSize
-                         : (s.klen & kSlotOverflow) ? kOverflowRefSize
-                                                    : 2);
+    uint64_t size = k + cell_fixed_size(h->type != kBranch, s.klen & kSlotOverflow);
     if (s.off < heap_start || s.off + size > psize_)
       return "cell " + std::to_string(i) + " lies outside the cell heap";
     if (h->type == kLeaf && !(s.klen & kSlotOverflow)) {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "page/page.h"
+#include "page/records.h"
 
 namespace alder::page {
 
@@ -135,7 +136,7 @@ class Node {
   const uint8_t* payload(uint32_t i) const {
     const Slot& s = slot(i);
     const uint32_t k = s.klen & kSlotLenMask;
-    const uint32_t fixed = !is_leaf() ? kChildRefSize : (s.klen & kSlotOverflow) ? kOverflowRefSize : 2;
+    const uint32_t fixed = cell_fixed_size(is_leaf(), s.klen & kSlotOverflow);
     if (uint32_t(s.off) + k + fixed > psize_) throw_bad_cell(i);
     return p_ + s.off + k;
   }

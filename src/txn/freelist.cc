@@ -6,24 +6,10 @@
 #include "btree/cursor.h"
 #include "btree/tree.h"
 #include "page/node.h"
+#include "page/records.h"
 #include "util/check.h"
 
 namespace alder::txn {
-
-std::string freelist_key(uint64_t txnid, uint32_t chunk) {
-  std::string k(12, '\0');
-  uint64_t t = __builtin_bswap64(txnid);
-  uint32_t c = __builtin_bswap32(chunk);
-  std::memcpy(k.data(), &t, 8);
-  std::memcpy(k.data() + 8, &c, 4);
-  return k;
-}
-
-uint64_t freelist_key_txnid(std::string_view key) {
-  uint64_t t = 0;
-  if (key.size() >= 8) std::memcpy(&t, key.data(), 8);
-  return __builtin_bswap64(t);
-}
 
 FreeSpace::FreeSpace(btree::Pager& pg, page::TreeRef& free_tree,
                      std::function<void(uint64_t)> grow, uint64_t npages, uint64_t max_pages,
@@ -77,23 +63,21 @@ bool FreeSpace::load_next_record() {
   bool ok = next_key_.empty() ? cur.first() : cur.seek(next_key_ + '\0');
   for (; ok; ok = cur.next()) {
     std::string_view k = cur.key(), v = cur.value();
-    if (k.size() != 12 || v.size() < 16 || v.size() % 8 != 0)
+    page::FreelistValue rec;
+    if (!page::decode_freelist_record(k, v, &rec))
       btree::throw_corrupted(tree_.root, "malformed freelist record");
     next_key_.assign(k);
-    uint64_t birth;
-    std::memcpy(&birth, v.data(), 8);
-    if (!reusable(freelist_key_txnid(k), birth)) {
+    if (!reusable(page::freelist_key_txnid(k), rec.birth)) {
       if (!prefix_broken_) blocked_until_ = next_key_;
       continue;
     }
-    for (size_t i = 8; i < v.size(); i += 8) {
-      uint64_t pgno;
-      std::memcpy(&pgno, v.data() + i, 8);
+    for (size_t i = 0; i < rec.count; i++) {
+      uint64_t pgno = rec.page(i);
       if (pgno < 2 || pgno >= npages_)
         btree::throw_corrupted(tree_.root, "freelist names page " + std::to_string(pgno));
       pool_.push_back(pgno);
     }
-    consumed_pages_ += v.size() / 8 - 1;
+    consumed_pages_ += rec.count;
     prefix_broken_ = true;
     consumed_.push_back(next_key_);
     pool_dirty_ = true;
@@ -228,10 +212,8 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages,
   // then shrinks the pool or grows freed_, so the loop ends (in practice
   // after two or three rounds).
   auto put_record = [&](const InlineRecord& r, std::vector<uint64_t>& value) {
-    value.assign(1, r.birth);
-    value.insert(value.end(), r.pages, r.pages + r.count);
-    tree.put(freelist_key(r.txnid, r.chunk),
-             {reinterpret_cast<const char*>(value.data()), value.size() * 8}, false, false);
+    tree.put(page::freelist_key(r.txnid, r.chunk),
+             page::encode_freelist_value(r.birth, r.pages, r.count, &value), false, false);
   };
   bool use_tree = false;
   uint32_t chunks_written = 0;
@@ -281,7 +263,7 @@ uint64_t FreeSpace::save(uint64_t txnid, uint64_t free_pages,
     }
     for (auto& r : own) put_record(r, value);
     for (uint32_t c = uint32_t(own.size()); c < chunks_written; c++)
-      tree.del(freelist_key(txnid, c));
+      tree.del(page::freelist_key(txnid, c));
     chunks_written = uint32_t(own.size());
     if (freed_.size() == last_freed && pool_.size() == last_pool) {
       *inline_out = encode_inline_free(keep);

@@ -1,9 +1,10 @@
 // The free-page allocator of a write txn, and the freelist it keeps on disk.
 //
 // On disk the freelist is a B+tree like any other (so it is checksummed from
-// the meta): key = (txn id T, chunk number), both big-endian; value = the
-// smallest birth txn id B of the chunk's pages, then up to chunk_max_ page
-// numbers (123 at 4 KiB pages, so every record stays inline in its leaf).
+// the meta): key = (txn id T, chunk number); value = the smallest birth txn
+// id B of the chunk's pages, then up to chunk_max_ page numbers (123 at
+// 4 KiB pages, so every record stays inline in its leaf). The bytes are
+// laid out in src/page/records.h.
 // T is the txn that stopped using the pages; a page's birth is the txn that
 // wrote it (its parent reference carries that id).
 //
@@ -136,9 +137,6 @@ class FreeSpace final : public btree::PageAllocator {
   bool saving_ = false;
 };
 
-/// Key of freelist record (txnid, chunk): 12 bytes, big-endian.
-std::string freelist_key(uint64_t txnid, uint32_t chunk);
-uint64_t freelist_key_txnid(std::string_view key);
 /// Birth recorded for pages that are free for every snapshot.
 inline constexpr uint64_t kFreeForAll = ~uint64_t{0};
 

@@ -5,6 +5,7 @@
 
 #include "btree/cursor.h"
 #include "page/node.h"
+#include "page/records.h"
 #include "txn/page_writer.h"
 #include "util/check.h"
 
@@ -104,10 +105,9 @@ void Txn::check_key(std::string_view key) const {
 std::optional<page::TreeRef> Txn::catalog_lookup(std::string_view name) {
   auto v = btree::Tree(pager_, meta_.catalog).get(name);
   if (!v) return std::nullopt;
-  if (v->size() != sizeof(page::TreeRef))
-    btree::throw_corrupted(meta_.catalog.root, "malformed catalog record");
   page::TreeRef r;
-  std::memcpy(&r, v->data(), sizeof r);
+  if (!page::decode_catalog_value(*v, &r))
+    btree::throw_corrupted(meta_.catalog.root, "malformed catalog record");
   return r;
 }
 
@@ -169,7 +169,7 @@ Dbi Txn::open_db(std::string_view name, bool create) {
     gen_++;
     guarded([&] {
       return btree::Tree(pager_, meta_.catalog)
-                 .put(name, {reinterpret_cast<const char*>(&s.ref), sizeof s.ref}, false, false) !=
+                 .put(name, page::catalog_value(s.ref), false, false) !=
              btree::Tree::Put::kept;
     });
   }
@@ -296,7 +296,7 @@ void Txn::commit() {
         std::lock_guard lk(env_.dbi_mu);
         name = env_.dbi_names[i + 1];
       }
-      catalog.put(name, {reinterpret_cast<const char*>(&s.ref), sizeof s.ref}, false, false);
+      catalog.put(name, page::catalog_value(s.ref), false, false);
     }
     btree::Tree(pager_, meta_.main).finalize();
     meta_.free_pages = free_->save(id_, meta_.free_pages, &inline_free_);
