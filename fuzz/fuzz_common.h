@@ -124,8 +124,8 @@ namespace ops {
 enum ConfigBits : uint8_t {
   kPage1024 = 1,      // page size 1024 (else 512)
   kDurShift = 1,      // 2 bits: 0 sync, 1 no_meta_sync, 2 no_sync, 3 no_sync + tiny autosync
-  kWriteMap = 8,      // write_map
-  kMapAsync = 16,     // map_async (with write_map)
+  kSpill = 8,         // spill_bytes of two pages: write txns spill their dirty pages
+  kMapAsync = 16,     // write_map + map_async (LMDB's names; the same as no_sync)
   kSmallMap = 32,     // max_size 48 pages: map_full is reachable
   kFewDbs = 64,       // max_dbs 2: dbs_full is reachable
 };

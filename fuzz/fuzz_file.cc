@@ -1,5 +1,5 @@
 // fuzz_file: libFuzzer target (a) of issue #3. The input is a data file:
-//   byte 0   mode bits (kReseal, kReadWrite, kWrite, kWriteMap below)
+//   byte 0   mode bits (kReseal, kReadWrite, kWrite, kSpill below)
 //   rest     the file's bytes, written to a scratch file
 // The file is opened read-only, then (kReadWrite) read-write, and each time
 // verify()'d, every db (main + every name in the catalog) scanned forward and
@@ -44,7 +44,7 @@ enum Mode : uint8_t {
   kReseal = 1,     // recompute checksums before opening
   kReadWrite = 2,  // also open read-write
   kWrite = 4,      // ... and commit a small write txn
-  kWriteMap = 8,   // ... with write_map
+  kSpill = 8,      // ... spilling its dirty pages (spill_bytes of one page)
 };
 
 // ---- resealing --------------------------------------------------------------
@@ -319,7 +319,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_file(path, o, file.size());
     if (mode & kReadWrite) {
       o.read_only = false;
-      o.write_map = mode & kWriteMap;
+      if (mode & kSpill) o.spill_bytes = 1;  // every write spills
       o.durability = alder::Durability::no_sync;  // close() syncs
       std::optional<alder::Env> env;
       std::optional<Seen> seen = check_file(path, o, file.size(), &env);

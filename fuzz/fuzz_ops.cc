@@ -88,8 +88,8 @@ class Runner {
         opts_.autosync_bytes = 8 * opts_.page_size;
         break;
     }
-    opts_.write_map = config & ops::kWriteMap;
-    opts_.map_async = opts_.write_map && (config & ops::kMapAsync);
+    if (config & ops::kSpill) opts_.spill_bytes = 2 * opts_.page_size;
+    opts_.write_map = opts_.map_async = config & ops::kMapAsync;
     small_map_ = config & ops::kSmallMap;
     opts_.max_size = small_map_ ? 48ull * opts_.page_size : 16ull << 20;
     opts_.max_dbs = (config & ops::kFewDbs) ? 2 : 8;

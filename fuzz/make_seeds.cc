@@ -120,7 +120,7 @@ alder::Dbi create_db(alder::Env& env, const std::string& name) {
 }
 
 std::vector<FileSeed> file_seeds() {
-  // Mode bits: 1 reseal, 2 read-write, 4 write, 8 write_map.
+  // Mode bits: 1 reseal, 2 read-write, 4 write, 8 spill.
   return {
       {"empty-512", 512, false, [](alder::Env&) {}, {6}},
       {"small-512", 512, false,
@@ -219,7 +219,7 @@ std::vector<std::pair<std::string, Stream>> ops_seeds() {
                     6, kCommit, kSnapBegin, 1, kDropDb, main, 1, kCommit, kPutMany, main, 0, 15, 5,
                     kCommit, kSnapCheck, 1, main, 1, kPutMany, main, 20, 15, 6, kCommit, kVerify,
                     kReopen, kScan, main, 0, 0, 8 | 2}},
-      {"writemap", {uint8_t(kWriteMap | kFewDbs), kOpenDb, alpha, kOpenDb, beta, kOpenDb, 3,
+      {"writemap", {uint8_t(kSpill | kFewDbs), kOpenDb, alpha, kOpenDb, beta, kOpenDb, 3,
                     kPut, alpha, 1, 1, kCommit, kFault, sync, 1, 2, kPut, alpha, 2, 2, kCommit,
                     kPut, alpha, 3, 3, kCommit, kReopen}},
   };
