@@ -1,7 +1,5 @@
 #include "btree/tree.h"
 
-#include "page/records.h"
-
 #include <algorithm>
 #include <deque>
 

@@ -11,10 +11,14 @@
 
 namespace alder::txn {
 
+void Txn::init_pager() {
+  pager_.page_size = env_.page_size;
+  pager_.map = env_.map.data();
+  pager_.verify_checksums = env_.verify_checksums;
+}
+
 Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false) {
-  pager_.page_size = env.page_size;
-  pager_.map = env.map.data();
-  pager_.verify_checksums = env.verify_checksums;
+  init_pager();
   if (env.read_only && env.shared) {
     // Another process may be writing: take the newest commit per the lock
     // file and register it there (shared_readers.h has the protocol).
@@ -64,9 +68,7 @@ Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false) {
 Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
   writer_.emplace(std::move(writer));
   WriterState& w = **writer_;
-  pager_.page_size = env.page_size;
-  pager_.map = env.map.data();
-  pager_.verify_checksums = env.verify_checksums;
+  init_pager();
   meta_ = w.last;
   id_ = meta_.txnid + 1;
   pager_.map_pages = meta_.npages;

@@ -80,6 +80,7 @@ class Txn {
     bool dirty = false;
     page::TreeRef ref;
   };
+  void init_pager();  // the fields every txn's pager shares
   std::optional<page::TreeRef> catalog_lookup(std::string_view name);
   /// After a write: spills the dirty pages when they pass spill_bytes.
   void spill_if_needed();
