@@ -74,9 +74,15 @@ Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
   pager_.map_pages = meta_.npages;
   pager_.txnid = id_;
   pager_.dirty = w.dirty.get();
+  // Trees no page reuse may touch: the readers' snapshots, the durable
+  // commit (FreeSpace's rule (b)) and the one a group sync is making
+  // durable, which counts as a reader (src/txn/group_commit.h).
+  const GroupCommit::State sync = env.group.state();
+  std::vector<uint64_t> pinned = env.reader_snapshots();
+  if (sync.in_flight) pinned.insert(std::upper_bound(pinned.begin(), pinned.end(), sync.in_flight), sync.in_flight);
   free_ = std::make_unique<FreeSpace>(
       pager_, meta_.free, [&env, &w](uint64_t pages) { ensure_pages(env, w, pages); },
-      meta_.npages, env.max_pages, w.synced_txnid, env.reader_snapshots(), w.freelist_hint,
+      meta_.npages, env.max_pages, sync.durable, std::move(pinned), w.freelist_hint,
       w.last_inline);
   pager_.alloc = free_.get();
   env.live_txns.fetch_add(1);
@@ -273,7 +279,7 @@ void Txn::spill_if_needed() {
   pager_.dirty->clear();
 }
 
-void Txn::commit() {
+void Txn::commit(bool wait) {
   if (broken_ && !finished_) {
     abort();
     throw Error(ErrorCode::bad_txn, "a write of this transaction failed midway; it was aborted");
@@ -312,6 +318,28 @@ void Txn::commit() {
   } catch (...) {
     abort();
     throw;
+  }
+  if (env_.durability == Durability::sync) {
+    // Group commit (src/txn/group_commit.h): the txn becomes the chain's
+    // head in memory, the writer lock goes to the next writer, and a sync
+    // shared with the txns committed meanwhile makes it durable.
+    WriterState& w = **writer_;
+    w.last = meta_;
+    w.last_inline = std::move(inline_free_);
+    env_.group.committed(id_);
+    // The txn ends (the writer lock goes to the next writer) but stays
+    // counted as live until the wait is over: it still uses the env.
+    env_.live_txns.fetch_add(1);
+    finish();
+    struct Live {
+      EnvState& env;
+      ~Live() { env.live_txns.fetch_sub(1); }
+    } live{env_};
+    if (wait)
+      env_.group.wait(env_, id_);
+    else
+      env_.group.kick(env_);
+    return;
   }
   try {
     commit_meta(env_, **writer_, meta_, std::move(inline_free_), free_->held_by_sync(), written_);
