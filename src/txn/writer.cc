@@ -8,14 +8,16 @@
 
 namespace alder::txn {
 
-Writer::Guard Writer::lock(bool priority) {
+Writer::Guard Writer::lock(bool after_writers) {
   std::unique_lock lk(mu_);
-  if (priority) {
-    priority_waiting_++;
-    priority_cv_.wait(lk, [&] { return !active_; });
-    priority_waiting_--;
+  if (after_writers) {
+    flusher_waiting_++;
+    flusher_cv_.wait(lk, [&] { return !active_ && waiting_ == 0; });
+    flusher_waiting_--;
   } else {
-    cv_.wait(lk, [&] { return !active_ && priority_waiting_ == 0; });
+    waiting_++;
+    cv_.wait(lk, [&] { return !active_; });
+    waiting_--;
   }
   active_ = true;
   return Guard(this);
@@ -23,23 +25,24 @@ Writer::Guard Writer::lock(bool priority) {
 
 std::optional<Writer::Guard> Writer::try_lock() {
   std::lock_guard lk(mu_);
-  if (active_ || priority_waiting_ > 0) return std::nullopt;
+  if (active_) return std::nullopt;
   active_ = true;
   return Guard(this);
 }
 
 void Writer::unlock() {
-  bool priority;
+  bool writers, flusher;
   {
     std::lock_guard lk(mu_);
     ALDER_DCHECK(active_);
     active_ = false;
-    priority = priority_waiting_ > 0;
+    writers = waiting_ > 0;
+    flusher = flusher_waiting_ > 0;
   }
-  if (priority)
-    priority_cv_.notify_one();
-  else
+  if (writers)
     cv_.notify_one();
+  else if (flusher)
+    flusher_cv_.notify_one();
 }
 
 void ensure_pages(EnvState& env, WriterState& w, uint64_t pages) {

@@ -80,9 +80,10 @@ class Writer {
     Writer* w_;
   };
 
-  /// Waits for the writer lock. `priority`: served before the plain
-  /// waiters (GroupCommit's flush, which needs it only between two txns).
-  Guard lock(bool priority = false);
+  /// Waits for the writer lock. `after_writers` (GroupCommit's flush):
+  /// served only once no plain waiter is queued, so the writers already
+  /// waiting commit first and join the group the flush makes durable.
+  Guard lock(bool after_writers = false);
   /// The writer lock, or nullopt when another holds it (never waits).
   std::optional<Guard> try_lock();
 
@@ -95,9 +96,10 @@ class Writer {
   void unlock();
 
   std::mutex mu_;
-  std::condition_variable cv_, priority_cv_;
-  bool active_ = false;     // guarded by mu_
-  int priority_waiting_ = 0;  // guarded by mu_
+  std::condition_variable cv_, flusher_cv_;
+  bool active_ = false;      // guarded by mu_
+  int waiting_ = 0;          // guarded by mu_: plain lock() callers waiting
+  int flusher_waiting_ = 0;  // guarded by mu_
   WriterState state_;    // reachable through a Guard only
 };
 
