@@ -70,9 +70,9 @@ void GroupCommit::wait(EnvState& env, uint64_t txnid) {
 // One group: the head's meta into the free slot, then one fdatasync.
 void GroupCommit::flush(EnvState& env) {
   // Between two txns: the head's pages are all written, and no txn is
-  // changing the free space while the in-flight id is set. After the
-  // writers already queued: they commit first and join this group.
-  Writer::Guard w = env.writer.lock(/*after_writers=*/true);
+  // changing the free space while the in-flight id is set. Before the
+  // writers queued: they commit while this syncs, for the next group.
+  Writer::Guard w = env.writer.lock(/*first=*/true);
   Meta head = w->last;
   const std::vector<uint64_t> words = w->last_inline;
   int slot;

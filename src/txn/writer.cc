@@ -8,16 +8,14 @@
 
 namespace alder::txn {
 
-Writer::Guard Writer::lock(bool after_writers) {
+Writer::Guard Writer::lock(bool first) {
   std::unique_lock lk(mu_);
-  if (after_writers) {
-    flusher_waiting_++;
-    flusher_cv_.wait(lk, [&] { return !active_ && waiting_ == 0; });
-    flusher_waiting_--;
+  if (first) {
+    first_waiting_++;
+    first_cv_.wait(lk, [&] { return !active_; });
+    first_waiting_--;
   } else {
-    waiting_++;
-    cv_.wait(lk, [&] { return !active_; });
-    waiting_--;
+    cv_.wait(lk, [&] { return !active_ && first_waiting_ == 0; });
   }
   active_ = true;
   return Guard(this);
@@ -25,24 +23,23 @@ Writer::Guard Writer::lock(bool after_writers) {
 
 std::optional<Writer::Guard> Writer::try_lock() {
   std::lock_guard lk(mu_);
-  if (active_) return std::nullopt;
+  if (active_ || first_waiting_ > 0) return std::nullopt;
   active_ = true;
   return Guard(this);
 }
 
 void Writer::unlock() {
-  bool writers, flusher;
+  bool first;
   {
     std::lock_guard lk(mu_);
     ALDER_DCHECK(active_);
     active_ = false;
-    writers = waiting_ > 0;
-    flusher = flusher_waiting_ > 0;
+    first = first_waiting_ > 0;
   }
-  if (writers)
+  if (first)
+    first_cv_.notify_one();
+  else
     cv_.notify_one();
-  else if (flusher)
-    flusher_cv_.notify_one();
 }
 
 void ensure_pages(EnvState& env, WriterState& w, uint64_t pages) {

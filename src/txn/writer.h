@@ -80,10 +80,12 @@ class Writer {
     Writer* w_;
   };
 
-  /// Waits for the writer lock. `after_writers` (GroupCommit's flush):
-  /// served only once no plain waiter is queued, so the writers already
-  /// waiting commit first and join the group the flush makes durable.
-  Guard lock(bool after_writers = false);
+  /// Waits for the writer lock. `first` (GroupCommit's flush): served
+  /// before the plain waiters, so a sync starts as soon as the running txn
+  /// ends. (Serving it after the queued writers, so that they join its
+  /// group, made groups larger but commits slower: docs/DECISIONS.md,
+  /// "Group commit (issue #12)".)
+  Guard lock(bool first = false);
   /// The writer lock, or nullopt when another holds it (never waits).
   std::optional<Guard> try_lock();
 
@@ -96,10 +98,9 @@ class Writer {
   void unlock();
 
   std::mutex mu_;
-  std::condition_variable cv_, flusher_cv_;
-  bool active_ = false;      // guarded by mu_
-  int waiting_ = 0;          // guarded by mu_: plain lock() callers waiting
-  int flusher_waiting_ = 0;  // guarded by mu_
+  std::condition_variable cv_, first_cv_;
+  bool active_ = false;    // guarded by mu_
+  int first_waiting_ = 0;  // guarded by mu_: lock(first = true) callers waiting
   WriterState state_;    // reachable through a Guard only
 };
 
