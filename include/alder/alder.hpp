@@ -163,6 +163,13 @@ struct EnvStat {
   std::uint64_t last_txn_id = 0;  ///< id of the latest commit
   std::uint64_t named_dbs = 0;    ///< number of named dbs
   std::uint32_t readers = 0;      ///< live read txns of this process
+  /// Group commit (Durability::sync), since the env was opened: syncs run
+  /// by commits, the commits they made durable, and the pages they wrote
+  /// (the union of what each group's txns changed; meta pages not counted).
+  /// commits_synced / group_syncs is the mean group size.
+  std::uint64_t group_syncs = 0;
+  std::uint64_t commits_synced = 0;
+  std::uint64_t pages_synced = 0;
 };
 
 /// Result of Env::verify(). ok() when every page checked out.

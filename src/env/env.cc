@@ -250,6 +250,10 @@ EnvStat EnvImpl::stat() {
   out.last_txn_id = m.txnid;
   out.named_dbs = m.catalog.entries;
   out.readers = s.readers.count() + (s.shared ? s.shared->count() : 0);
+  const txn::GroupCommit::Figures g = s.group.figures();
+  out.group_syncs = g.flushes;
+  out.commits_synced = g.covered;
+  out.pages_synced = g.pages;
   return out;
 }
 

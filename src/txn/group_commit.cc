@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "txn/env_state.h"
+#include "txn/page_writer.h"
 #include "util/check.h"
 
 namespace alder::txn {
@@ -38,14 +39,9 @@ void GroupCommit::committed(uint64_t txnid) {
   st_.head = txnid;
 }
 
-uint64_t GroupCommit::flushes() const {
+GroupCommit::Figures GroupCommit::figures() const {
   std::lock_guard lk(mu_);
-  return flushes_;
-}
-
-uint64_t GroupCommit::covered() const {
-  std::lock_guard lk(mu_);
-  return covered_;
+  return figures_;
 }
 
 void GroupCommit::wait(EnvState& env, uint64_t txnid) {
@@ -95,10 +91,18 @@ void GroupCommit::flush(EnvState& env) {
     head.synced_base = st_.durable;
   }
   const uint64_t off = uint64_t(slot) * env.page_size;
+  uint64_t pages = 0;
   page_.resize(env.page_size);
   before_.assign(env.map.data() + off, env.map.data() + off + env.page_size);
   encode_meta(head, words, page_.data(), env.page_size);
   try {
+    // The pages the group's txns left in the writer's buffers (the union of
+    // what they changed), then the head's meta.
+    WrittenPages written;
+    write_dirty_pages(env.file, *w->dirty, env.page_size, &written);
+    pages = written.pages;
+    w->dirty->clear();
+    w->carried_from = 0;
     env.file.pwrite(page_.data(), page_.size(), off);
     w.release();  // the next writer builds on the head while this syncs
     env.sync_file();
@@ -120,8 +124,9 @@ void GroupCommit::flush(EnvState& env) {
   if (env.shared) env.shared->publish_txnid(head.txnid);
   {
     std::lock_guard lk(mu_);
-    covered_ += head.txnid - st_.durable;
-    flushes_++;
+    figures_.covered += head.txnid - st_.durable;
+    figures_.flushes++;
+    figures_.pages += pages;
     st_.durable = head.txnid;
     st_.slot = slot;
     st_.in_flight = 0;

@@ -94,9 +94,11 @@ class GroupCommit {
   /// Stops and joins the background thread (before the file is closed).
   void stop();
 
-  /// Figures for tests and benchmarks: flushes done and txns they covered.
-  uint64_t flushes() const;
-  uint64_t covered() const;
+  /// Figures for EnvStat: flushes done, txns they covered, pages written.
+  struct Figures {
+    uint64_t flushes = 0, covered = 0, pages = 0;
+  };
+  Figures figures() const;
 
  private:
   void flush(EnvState& env);  // called by the thread that set flushing_
@@ -110,7 +112,7 @@ class GroupCommit {
   bool failed_ = false;         // guarded by mu_
   std::string failure_;         // guarded by mu_
   ErrorCode failure_code_ = ErrorCode::env_failed;  // guarded by mu_
-  uint64_t flushes_ = 0, covered_ = 0;  // guarded by mu_
+  Figures figures_;             // guarded by mu_
   std::vector<uint8_t> page_, before_;  // the flusher's meta page buffers
 
   // Background flushes (kick()).

@@ -108,6 +108,7 @@ class Txn {
   bool write_;
   bool finished_ = false;
   bool broken_ = false;  // a write failed midway: only abort is left
+  bool committed_ = false;  // a sync-mode commit handed its pages to the chain
   uint64_t id_;
   uint64_t gen_ = 0;
   Meta meta_;

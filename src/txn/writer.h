@@ -52,6 +52,9 @@ struct WriterState {
   uint64_t file_size = 0;   ///< bytes
   FreelistHint freelist_hint;
   std::unique_ptr<btree::DirtyPages> dirty;  ///< the write txn's page buffers (their pool)
+  /// Durability::sync: the oldest committed txn whose pages are still held
+  /// in `dirty`, unwritten (the group's flush writes them); 0 when none.
+  uint64_t carried_from = 0;
   std::unique_ptr<Flusher> flusher;  ///< no_sync envs: background writeback
   std::vector<uint8_t> meta_scratch, meta_before;  ///< the commit's meta page, the slot's old one
 };
