@@ -545,6 +545,25 @@ TEST_F(CliTest, PointCommandsAndScan) {
   expect_clean_failure(alder("scan --prefix a --from b " + f), {}, "--prefix with --from");
 }
 
+// stat --readers lists a read snapshot another process holds (this test
+// process, through a read-only env and the lock file).
+TEST_F(CliTest, StatReadersListsAnotherProcesssSnapshot) {
+  const std::string f = p("r.alder");
+  ok("put " + q(f) + " a 1");
+  EXPECT_NE(ok("stat --readers " + q(f)).find("Readers: 0"), std::string::npos);
+  alder::EnvOptions ro;
+  ro.read_only = true;
+  alder::Env env = alder::Env::open(f, ro);
+  alder::Txn r = env.begin_read();
+  const std::string out = ok("stat --readers " + q(f));
+  EXPECT_NE(out.find("Readers: 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("pid " + std::to_string(::getpid()) + "  txn " + std::to_string(r.id())),
+            std::string::npos)
+      << out;
+  r.reset();
+  EXPECT_NE(ok("stat --readers " + q(f)).find("Readers: 0"), std::string::npos);
+}
+
 // Every subcommand's help, read as a new user would: each upper-case word
 // its summary names (KEY, VALUE, PATH, SRC, DST, FILE, ...) is an argument
 // of its usage line or an option's placeholder, and every positional has a

@@ -18,6 +18,7 @@ struct Opts {
   std::string path;
   std::string db;
   bool all = false;
+  bool readers = false;
   bool hex = false;
   bool no_newline = false;
   bool no_overwrite = false;
@@ -51,9 +52,25 @@ void print_db_stat(const std::string& title, const alder::DbStat& s) {
             << "  Entries:         " << s.entries << "\n";
 }
 
+void print_readers(alder::Env& env) {
+  const std::vector<alder::ReaderInfo> rs = env.readers();
+  std::cout << "Readers: " << rs.size()
+            << " (read txns of other processes, from the lock file)\n";
+  for (const alder::ReaderInfo& r : rs) {
+    std::cout << "  pid " << r.pid << "  txn " << r.txnid << "  pages held alone " << r.pages_held;
+    if (r.thread) std::cout << "  thread " << r.thread;
+    if (r.age_seconds >= 0) std::cout << "  age " << r.age_seconds << " s";
+    std::cout << "\n";
+  }
+}
+
 void cmd_stat(const Opts& o) {
   alder::Env env = open_existing_read_only(o.path);
   const alder::EnvStat st = env.stat();
+  if (o.readers) {
+    print_readers(env);  // before this command's own read txn
+    return;
+  }
   alder::Txn txn = env.begin_read();
   std::cout << "Environment: " << o.path << "\n"
             << "  File size:       " << st.file_size << " (" << human_bytes(st.file_size) << ")\n"
@@ -207,6 +224,9 @@ void add_inspect_commands(CLI::App& app) {
   CLI::App* s = sub(app, "stat", "environment and db figures", o);
   s->add_option("--db", o->db, "only this named db");
   s->add_flag("--all", o->all, "every named db too");
+  s->add_flag("--readers", o->readers,
+              "instead: the live read snapshots of other processes (pid, txn id, pages only "
+              "each keeps from reuse)");
   s->callback([o] { cmd_stat(*o); });
 
   s = sub(app, "get", "print the value stored under KEY (exit 1 when KEY is absent)", o);

@@ -172,6 +172,19 @@ struct EnvStat {
   std::uint64_t pages_synced = 0;
 };
 
+/// One live read snapshot, from Env::readers().
+struct ReaderInfo {
+  std::uint32_t pid = 0;        ///< process holding it
+  std::uint64_t thread = 0;     ///< OS thread id (gettid) that took it; 0: another process
+  std::uint64_t txnid = 0;      ///< the commit it sees
+  double age_seconds = -1;      ///< since it was taken; -1: unknown (another process)
+  /// Freed pages that this snapshot alone keeps from being reused: ending
+  /// it makes them free (at the next write txn), unless the last synced
+  /// commit still needs them. Pages of the freelist's records whose only
+  /// pin is this snapshot.
+  std::uint64_t pages_held = 0;
+};
+
 /// Result of Env::verify(). ok() when every page checked out.
 struct VerifyResult {
   bool ok() const { return error.empty(); }
@@ -396,6 +409,20 @@ class Txn {
   /// Discards the txn's writes and ends it. Never throws.
   void abort() noexcept;
 
+  /// Read txns (LMDB's mdb_txn_reset / mdb_txn_renew): reset() lets go of
+  /// the snapshot, so it no longer keeps pages from being reused, but
+  /// keeps the txn and its reader slot; renew() then takes the newest
+  /// commit as a fresh snapshot, without a new slot or allocation. For a
+  /// long-lived reader thread that reads now and then. Between the two,
+  /// every call but renew(), reset() (a no-op) and abort() throws
+  /// txn_finished; views and cursors taken before reset() must not be
+  /// used after it (a cursor's calls throw txn_finished; open a new one).
+  /// Throw invalid_argument for a write txn, txn_finished after
+  /// commit/abort; renew() throws env_closed when the env was closed.
+  /// Not thread-safe (one thread uses a txn at a time).
+  void reset();
+  void renew();
+
  private:
   friend class Env;
   friend class Cursor;
@@ -447,6 +474,14 @@ class Env {
   /// sync needs).
   void wait_durable(std::uint64_t txnid);
   EnvStat stat();
+  /// Every live read snapshot: this env's read txns, and those other
+  /// processes registered in the lock file (read-only envs). Reset read
+  /// txns (Txn::reset) hold none and are not listed. Sorted by txnid
+  /// (oldest first). Reads the freelist of the latest commit to compute
+  /// pages_held (a read txn, like verify(); cost grows with the freelist).
+  /// Thread-safe; a snapshot may end while the list is built. Follows
+  /// LMDB's mdb_reader_list, plus what each reader costs.
+  std::vector<ReaderInfo> readers();
   /// Walks every page reachable from the latest commit: checksums in the
   /// parents, page types, key order, bounds, and that every page is used or
   /// free exactly once. Reads the whole file; takes a read txn.

@@ -113,6 +113,7 @@ void Env::wait_durable(std::uint64_t txnid) {
 }
 
 EnvStat Env::stat() { return live(impl_).stat(); }
+std::vector<ReaderInfo> Env::readers() { return live(impl_).readers(); }
 VerifyResult Env::verify() { return live(impl_).verify(); }
 std::size_t Env::max_key_size() const { return page::max_key(page_size()); }
 std::uint32_t Env::page_size() const { return live(impl_).state().page_size; }
@@ -197,6 +198,9 @@ Range Txn::prefix(Dbi dbi, std::string_view p, Direction dir) {
   return range(dbi, p, h, dir);
 }
 
+void Txn::reset() { impl().core.reset(); }
+void Txn::renew() { impl().core.renew(); }
+
 std::uint64_t Txn::commit(CommitFlags flags) {
   detail::TxnImpl& t = impl();
   const std::uint64_t id = t.core.id();
@@ -220,6 +224,9 @@ void CursorImpl::revalidate(bool* was_valid, bool* on_same_key) {
   *was_valid = cur.valid();
   *on_same_key = true;
   txn->check_usable();
+  if (snap != txn->snapshot_gen())
+    throw Error(ErrorCode::txn_finished,
+                "cursor of a snapshot ended by Txn::reset(); open a new one after renew()");
   if (txn->write_gen() == gen) return;
   gen = txn->write_gen();
   txn->tree_ref(dbi);  // throws unknown_db if the db was dropped
@@ -285,7 +292,9 @@ bool Cursor::find(std::string_view key) {
   return c.cur.find(key);
 }
 bool Cursor::valid() const {
-  if (!impl_ || impl_->txn->finished()) return false;
+  if (!impl_ || impl_->txn->finished() || impl_->txn->is_reset() ||
+      impl_->snap != impl_->txn->snapshot_gen())
+    return false;
   return impl_->cur.valid();
 }
 

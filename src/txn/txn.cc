@@ -17,17 +17,26 @@ void Txn::init_pager() {
   pager_.verify_checksums = env_.verify_checksums;
 }
 
-Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false) {
+Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false), with_inline_(with_inline) {
   init_pager();
+  take_snapshot(/*renew=*/false);
+  env.live_txns.fetch_add(1);
+}
+
+void Txn::take_snapshot(bool renew) {
+  EnvState& env = env_;
   if (env.read_only && env.shared) {
     // Another process may be writing: take the newest commit per the lock
     // file and register it there (shared_readers.h has the protocol).
     meta_ = env.newest_shared();
-    reader_slot_ = env.shared->acquire(meta_.txnid);
+    if (renew)
+      env.shared->update(reader_slot_, meta_.txnid);
+    else
+      reader_slot_ = env.shared->acquire(meta_.txnid);
     for (;;) {
       Meta now = env.newest_shared();
       if (now.txnid == meta_.txnid) {
-        if (!with_inline) break;
+        if (!with_inline_) break;
         // newest_shared() published it; a concurrent call may publish a
         // newer one, and then the next round registers that.
         EnvState::Published p = env.published();
@@ -40,29 +49,52 @@ Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false) {
       meta_ = now;
       env.shared->update(reader_slot_, meta_.txnid);
     }
-    id_ = meta_.txnid;
-    pager_.map_pages = meta_.npages;
   } else {
     // Register the snapshot, then make sure it is still the newest one (see
     // reader_table.h for why this closes the race with the writer).
     // with_inline: the meta and its words from one published pair (under
     // a mutex, which plain readers skip: they take the seqlock's copy).
     auto take = [&] {
-      if (!with_inline) return env.snapshot.load();
+      if (!with_inline_) return env.snapshot.load();
       EnvState::Published p = env.published();
       inline_words_ = std::move(p.inline_words);
       return p.meta;
     };
     meta_ = take();
-    reader_slot_ = env.readers.acquire(meta_.txnid);
+    if (renew)
+      env.readers.update(reader_slot_, meta_.txnid);
+    else
+      reader_slot_ = env.readers.acquire(meta_.txnid);
     while (env.current_txnid.load() != meta_.txnid) {
       meta_ = take();
       env.readers.update(reader_slot_, meta_.txnid);
     }
-    id_ = meta_.txnid;
-    pager_.map_pages = meta_.npages;
   }
-  env.live_txns.fetch_add(1);
+  id_ = meta_.txnid;
+  pager_.map_pages = meta_.npages;
+}
+
+void Txn::reset() {
+  if (write_) throw Error(ErrorCode::invalid_argument, "reset: only a read txn can be reset");
+  if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (reset_) return;
+  if (env_.read_only && env_.shared)
+    env_.shared->park(reader_slot_);
+  else
+    env_.readers.park(reader_slot_);
+  reset_ = true;
+  inline_words_.reset();
+}
+
+void Txn::renew() {
+  if (write_) throw Error(ErrorCode::invalid_argument, "renew: only a read txn can be renewed");
+  if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
+  if (!reset_) reset();
+  take_snapshot(/*renew=*/true);
+  for (DbState& d : dbs_) d = DbState{};  // tree refs of the old snapshot (addresses stay)
+  reset_ = false;
+  snap_gen_++;
 }
 
 Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
@@ -94,6 +126,7 @@ Txn::~Txn() { abort(); }
 
 void Txn::check_usable() const {
   if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (reset_) throw Error(ErrorCode::txn_finished, "read txn was reset: renew() it first");
   if (broken_)
     throw Error(ErrorCode::bad_txn, "an earlier write of this transaction failed midway; abort it");
   if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
