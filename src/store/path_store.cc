@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "migrate.h"
 #include "store_impl.h"
 
 namespace alder {
@@ -18,13 +19,71 @@ detail::PathStoreImpl& live(const std::unique_ptr<detail::PathStoreImpl>& p) {
   return *p;
 }
 
-void check_version(Txn& txn, Dbi meta) {
+/// The layout version recorded in an existing store's meta db ("" if none).
+std::string stored_version(Txn& txn, Dbi meta) {
   std::optional<std::string_view> v = txn.get(meta, store::kVersionKey);
-  if (v && *v != store::kLayoutVersion) {
-    throw Error(ErrorCode::version_mismatch,
-                "path store: layout version " + std::string(*v) + " is not supported (this build: " +
-                    std::string(store::kLayoutVersion) + ")");
+  return v ? std::string(*v) : std::string();
+}
+
+[[noreturn]] void unsupported_version(const std::string& v) {
+  throw Error(ErrorCode::version_mismatch,
+              "path store: layout version " + v + " is not supported (this build: " +
+                  std::string(store::kLayoutVersion) + ", and converts layout " +
+                  std::string(store::kLayout1) + ")");
+}
+
+bool has_db(Txn& txn, std::string_view name) {
+  std::vector<std::string> dbs = txn.list_dbs();
+  return std::find(dbs.begin(), dbs.end(), std::string(name)) != dbs.end();
+}
+
+/// Opens the current layout's dbs in txn.
+void open_dbs(detail::PathStoreImpl& st, Txn& txn, DbFlags flags) {
+  st.tree = txn.open_db(store::kTreeDb, flags);
+  st.links = txn.open_db(store::kLinksDb, flags);
+  st.meta = txn.open_db(store::kMetaDb, flags);
+}
+
+/// Opens the store in env: in a read txn when it exists in the current
+/// layout (so a read-only env works), else in one write txn that creates it
+/// or converts a layout-1 store (migrate.h). The write txn looks again, as
+/// another PathStore may have created or converted it meanwhile.
+void open_store(detail::PathStoreImpl& st, Env& env) {
+  {
+    Txn txn = env.begin_read();
+    if (has_db(txn, store::kMetaDb)) {
+      Dbi meta = txn.open_db(store::kMetaDb);
+      std::string v = stored_version(txn, meta);
+      if (v == store::kLayoutVersion) {
+        open_dbs(st, txn, DbFlags::none);
+        return;
+      }
+      if (!v.empty() && v != store::kLayout1) unsupported_version(v);
+    }
   }
+  std::optional<Txn> txn;
+  try {
+    txn.emplace(env.begin_write());
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::read_only) throw;
+    Txn probe = env.begin_read();
+    if (!has_db(probe, store::kMetaDb)) throw;  // no store to open
+    throw Error(ErrorCode::version_mismatch,
+                "path store: the file holds a layout-" + std::string(store::kLayout1) +
+                    " path store, which is converted to layout " +
+                    std::string(store::kLayoutVersion) +
+                    " on open, but this env is read-only: open it once writable");
+  }
+  Dbi meta = txn->open_db(store::kMetaDb, DbFlags::create);
+  std::string v = stored_version(*txn, meta);
+  if (v == store::kLayout1) {
+    store::migrate_layout1(*txn, meta);
+  } else if (!v.empty() && v != store::kLayoutVersion) {
+    unsupported_version(v);
+  }
+  open_dbs(st, *txn, DbFlags::create);
+  if (v.empty()) txn->put(st.meta, store::kVersionKey, store::kLayoutVersion);
+  txn->commit();
 }
 
 /// Refuses a write method from the thread holding this store's open batch
@@ -62,29 +121,7 @@ PathStore::PathStore(Env& env, const PathStoreOptions& options) {
   }
   auto st = std::make_unique<detail::PathStoreImpl>(env, options);
   st->max_path = (env.max_key_size() - 2) / 2;
-  bool exists = false;
-  {
-    Txn probe = env.begin_read();
-    std::vector<std::string> dbs = probe.list_dbs();
-    exists = std::find(dbs.begin(), dbs.end(), std::string(store::kMetaDb)) != dbs.end();
-  }
-  if (exists) {  // the store exists: open without a write txn (works read-only)
-    Txn txn = env.begin_read();
-    st->entries = txn.open_db(store::kEntriesDb);
-    st->children = txn.open_db(store::kChildrenDb);
-    st->links = txn.open_db(store::kLinksDb);
-    st->meta = txn.open_db(store::kMetaDb);
-    check_version(txn, st->meta);
-  } else {
-    Txn txn = env.begin_write();  // throws read_only for a read-only env
-    st->entries = txn.open_db(store::kEntriesDb, DbFlags::create);
-    st->children = txn.open_db(store::kChildrenDb, DbFlags::create);
-    st->links = txn.open_db(store::kLinksDb, DbFlags::create);
-    st->meta = txn.open_db(store::kMetaDb, DbFlags::create);
-    check_version(txn, st->meta);
-    txn.put(st->meta, store::kVersionKey, store::kLayoutVersion);
-    txn.commit();
-  }
+  open_store(*st, env);
   impl_ = std::move(st);
 }
 

@@ -25,7 +25,7 @@ struct PathStoreImpl {
   Env* env;
   PathStoreOptions options;
   std::size_t max_path = 0;
-  Dbi entries = 0, children = 0, links = 0, meta = 0;
+  Dbi tree = 0, links = 0, meta = 0;
   store::ResolveCache cache;
   /// Thread that has a Batch open on this store (default id: none).
   std::atomic<std::thread::id> batch_owner{};
@@ -46,14 +46,28 @@ struct Ctx {
   /// This (write) txn has changed a link: its state is not any committed
   /// generation's, so it must neither read nor fill the cache.
   bool links_dirty = false;
+  /// Link writes made by this txn so far. The parent memo below is valid
+  /// only while this is unchanged: resolution depends on links alone (a
+  /// value, a group and nothing are all "not a link" to the walk).
+  std::uint64_t link_writes = 0;
+  /// The last parent a write resolved in this txn (a Batch writing many
+  /// entries into one group resolves it once): normalised -> resolved.
+  struct {
+    bool valid = false;
+    std::uint64_t link_writes = 0;
+    std::string norm, resolved;
+  } parent_memo;
+  /// Scratch buffer for tree keys (one lookup at a time).
+  std::string key_buf;
 
   /// The entry stored at a normalised path (no resolution).
   /// A path longer than max_path has no entry (none is ever stored), and is
   /// not handed to the engine, whose key limit it may exceed: resolution can
   /// build such paths from long link targets.
   std::optional<Decoded> entry(std::string_view path) {
-    if (path.size() > st.max_path) return std::nullopt;
-    return decode(txn.get(st.entries, path), path);
+    if (path.size() > st.max_path || path.empty()) return std::nullopt;
+    tree_key(path, key_buf);
+    return decode(txn.get(st.tree, key_buf), path);
   }
   /// The generation the cache may be used with in this txn, or nullopt.
   std::optional<std::uint64_t> cache_gen();

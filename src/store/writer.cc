@@ -1,5 +1,5 @@
-// Writes: values, groups and links, with the children index, the link
-// (match) index and the link generation kept in step in the same txn.
+// Writes: values, groups and links, with the link (match) index and the link
+// generation kept in step in the same txn.
 #include <alder/alder.hpp>
 
 #include "path.h"
@@ -39,53 +39,67 @@ void check_resolved_size(const Ctx& c, std::string_view at) {
   }
 }
 
-/// Records every name on the way to a new entry in the children index:
-/// (parent, name), then (grandparent, parent's name), ... up to the first
-/// pair already recorded (all above it are then recorded too). So list()
-/// shows a name when anything at all is stored below it.
-void register_names(Ctx& c, std::string_view at) {
-  for (;;) {
-    std::string_view parent = parent_of(at);
-    if (!c.txn.put(c.st.children, child_key(parent, name_of(at)), {}, PutFlags::no_overwrite)) {
-      return;
-    }
-    if (parent.empty()) return;
-    at = parent;
-  }
+void note_link_write(Ctx& c) {
+  ++c.link_writes;
+  bump_link_gen(c);
 }
 
-/// Stores an entry at a literal (already resolved) path and keeps the
-/// indexes in step: a children key for a new entry, the link index for an
-/// old or new link, and the link generation when a link changes.
+/// Stores an entry at a literal (already resolved) path and keeps the link
+/// index and the link generation in step.
+///
+/// A new entry (the common case: loading a node's messages) costs one tree
+/// operation: put with no_overwrite both finds that nothing is there and
+/// writes, so no lookup of an old entry is made. Only when something is
+/// there is it read, to drop an old link from the index and to bump the
+/// generation when a link appears or disappears. No children index: a
+/// listing scans the tree's key range of the parent (layout.h, tree_key).
 void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload) {
   check_resolved_size(c, at);
-  std::optional<Decoded> old = c.entry(at);
-  bool existed = old.has_value();
-  bool old_link = existed && old->kind == Kind::link;
-  if (existed && old->kind == kind) {
+  const std::string key = tree_key(at);
+  const std::string stored = encode(kind, payload);
+  std::string_view parent = parent_of(at);
+  std::string_view name = name_of(at);
+  if (c.txn.put(c.st.tree, key, stored, PutFlags::no_overwrite)) {
+    if (kind == Kind::link) {
+      c.txn.put(c.st.links, link_index_key(name, payload, parent), {});
+      note_link_write(c);
+    }
+    return;
+  }
+  std::optional<Decoded> old = decode(c.txn.get(c.st.tree, key), at);
+  const bool old_link = old->kind == Kind::link;
+  if (old->kind == kind) {
     if (kind == Kind::group) return;
     if (kind == Kind::link && old->payload == payload) return;
   }
   std::string old_target = old_link ? std::string(old->payload) : std::string();
   old.reset();  // views die at the next write
 
-  std::string_view parent = parent_of(at);
-  std::string_view name = name_of(at);
-  c.txn.put(c.st.entries, at, encode(kind, payload));
-  if (!existed) register_names(c, at);
+  c.txn.put(c.st.tree, key, stored);
   if (old_link) c.txn.del(c.st.links, link_index_key(name, old_target, parent));
   if (kind == Kind::link) c.txn.put(c.st.links, link_index_key(name, payload, parent), {});
-  if (old_link || kind == Kind::link) bump_link_gen(c);
+  if (old_link || kind == Kind::link) note_link_write(c);
 }
 
-/// Resolved parent of a normalised non-root path; throws for a cycle.
+/// Resolved parent of a normalised non-root path; throws for a cycle. The
+/// txn's parent memo answers a repeat of the last parent while no link has
+/// been written in this txn since (Ctx::parent_memo).
 std::string resolved_parent(Ctx& c, std::string_view norm, const char* what) {
-  Resolution r = resolve(c, parent_of(norm));
+  std::string_view parent = parent_of(norm);
+  auto& memo = c.parent_memo;
+  if (memo.valid && memo.link_writes == c.link_writes && memo.norm == parent) {
+    return memo.resolved;
+  }
+  Resolution r = resolve(c, parent);
   if (r.cycle) {
     throw Error(ErrorCode::invalid_argument, std::string("path store: ") + what + ": the parent of '" +
                                                  std::string(norm) +
                                                  "' runs into a link cycle (or too many hops)");
   }
+  memo.valid = true;
+  memo.link_writes = c.link_writes;
+  memo.norm.assign(parent);
+  memo.resolved = r.path;
   return std::move(r.path);
 }
 
