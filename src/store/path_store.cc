@@ -133,33 +133,33 @@ std::size_t PathStore::max_path_size() const { return live(impl_).max_path; }
 
 void PathStore::write(const PathRef& path, std::string_view value) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), false, "write");
+  auto p = store::checked_norm(st, path.str(), false, "write");
   in_write(st, [&](Ctx& c) { store::op_write(c, p, value); });
 }
 
 void PathStore::make_group(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), false, "make_group");
+  auto p = store::checked_norm(st, path.str(), false, "make_group");
   in_write(st, [&](Ctx& c) { store::op_make_group(c, p); });
 }
 
 void PathStore::make_link(const PathRef& existing, const PathRef& new_path) {
   auto& st = live(impl_);
-  std::string target = checked_path(st, existing.str(), false, "make_link target");
-  std::string p = checked_path(st, new_path.str(), false, "make_link");
+  auto target = store::checked_norm(st, existing.str(), false, "make_link target");
+  auto p = store::checked_norm(st, new_path.str(), false, "make_link");
   in_write(st, [&](Ctx& c) { store::op_make_link(c, target, p); });
 }
 
 std::optional<std::string> PathStore::read(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "read");
+  auto p = store::checked_norm(st, path.str(), true, "read");
   return in_read(st, [&](Ctx& c) { return store::op_read(c, p); });
 }
 
 bool PathStore::read_with(const PathRef& path,
                           const std::function<void(std::string_view)>& sink) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "read");
+  auto p = store::checked_norm(st, path.str(), true, "read");
   return in_read(st, [&](Ctx& c) {
     auto v = store::op_read_view(c, p);
     if (v) sink(*v);
@@ -188,26 +188,26 @@ std::vector<std::optional<std::string>> PathStore::read_many(const std::vector<s
 
 PathType PathStore::type(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "type");
+  auto p = store::checked_norm(st, path.str(), true, "type");
   return in_read(st, [&](Ctx& c) { return store::op_type(c, p); });
 }
 
 std::optional<std::string> PathStore::resolve(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "resolve");
+  auto p = store::checked_norm(st, path.str(), true, "resolve");
   return in_read(st, [&](Ctx& c) { return store::op_resolve(c, p); });
 }
 
 std::optional<std::vector<std::string>> PathStore::list(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "list");
+  auto p = store::checked_norm(st, path.str(), true, "list");
   return in_read(st, [&](Ctx& c) { return store::op_list(c, p); });
 }
 
 std::optional<ListPage> PathStore::list(const PathRef& path, std::string_view from,
                                         std::size_t limit, Direction direction) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "list");
+  auto p = store::checked_norm(st, path.str(), true, "list");
   return in_read(st, [&](Ctx& c) { return store::op_list_page(c, p, from, limit, direction); });
 }
 
@@ -279,41 +279,41 @@ detail::PathBatchImpl& open_batch(const std::unique_ptr<detail::PathBatchImpl>& 
 
 void PathStore::Batch::write(const PathRef& path, std::string_view value) {
   auto& b = open_batch(impl_);
-  std::string p = checked_path(b.st, path.str(), false, "write");
+  auto p = store::checked_norm(b.st, path.str(), false, "write");
   store::op_write(b.ctx, p, value);
 }
 
 void PathStore::Batch::make_group(const PathRef& path) {
   auto& b = open_batch(impl_);
-  std::string p = checked_path(b.st, path.str(), false, "make_group");
+  auto p = store::checked_norm(b.st, path.str(), false, "make_group");
   store::op_make_group(b.ctx, p);
 }
 
 void PathStore::Batch::make_link(const PathRef& existing, const PathRef& new_path) {
   auto& b = open_batch(impl_);
-  std::string target = checked_path(b.st, existing.str(), false, "make_link target");
-  std::string p = checked_path(b.st, new_path.str(), false, "make_link");
+  auto target = store::checked_norm(b.st, existing.str(), false, "make_link target");
+  auto p = store::checked_norm(b.st, new_path.str(), false, "make_link");
   store::op_make_link(b.ctx, target, p);
 }
 
 std::optional<std::string> PathStore::Batch::read(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_read(b.ctx, checked_path(b.st, path.str(), true, "read"));
+  return store::op_read(b.ctx, store::checked_norm(b.st, path.str(), true, "read"));
 }
 
 PathType PathStore::Batch::type(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_type(b.ctx, checked_path(b.st, path.str(), true, "type"));
+  return store::op_type(b.ctx, store::checked_norm(b.st, path.str(), true, "type"));
 }
 
 std::optional<std::string> PathStore::Batch::resolve(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_resolve(b.ctx, checked_path(b.st, path.str(), true, "resolve"));
+  return store::op_resolve(b.ctx, store::checked_norm(b.st, path.str(), true, "resolve"));
 }
 
 std::optional<std::vector<std::string>> PathStore::Batch::list(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_list(b.ctx, checked_path(b.st, path.str(), true, "list"));
+  return store::op_list(b.ctx, store::checked_norm(b.st, path.str(), true, "list"));
 }
 
 void PathStore::Batch::commit() {

@@ -59,6 +59,9 @@ struct Ctx {
   } parent_memo;
   /// Scratch buffer for tree keys (one lookup at a time).
   std::string key_buf;
+  /// Scratch buffers of a write: the resolved path, its tree key and the
+  /// encoded entry, reused across the writes of a batch.
+  std::string at_buf, put_key, put_val;
 
   /// The entry stored at a normalised path (no resolution).
   /// A path longer than max_path has no entry (none is ever stored), and is
@@ -85,7 +88,27 @@ struct Resolution {
 /// segment. Never writes; iterative; bounded by options.max_link_hops.
 Resolution resolve(Ctx& c, std::string_view norm);
 
+/// A checked, normalised path: a view of the caller's string when that was
+/// already normalised (the common case: no copy), else an owned copy.
+/// Copyable and movable (the view is taken on each use).
+class NormPath {
+ public:
+  explicit NormPath(std::string_view given) : given_(given) {}
+  explicit NormPath(std::string owned) : owned_(true), str_(std::move(owned)) {}
+  std::string_view view() const { return owned_ ? std::string_view(str_) : given_; }
+  operator std::string_view() const { return view(); }
+
+ private:
+  bool owned_ = false;
+  std::string_view given_;
+  std::string str_;
+};
+
 // path checks (writer.cc)
+/// checked_path without the copy when path is already normalised; the
+/// result views path then, so it must not outlive it.
+NormPath checked_norm(const detail::PathStoreImpl& st, std::string_view path, bool allow_root,
+                      const char* what);
 /// Normalised form of a user path; throws key_too_large past max_path and
 /// invalid_argument for the root when allow_root is false.
 std::string checked_path(const detail::PathStoreImpl& st, std::string_view path, bool allow_root,

@@ -7,9 +7,10 @@
 
 namespace alder::store {
 
-std::string checked_path(const detail::PathStoreImpl& st, std::string_view path, bool allow_root,
-                         const char* what) {
-  std::string norm = normalise(path);
+namespace {
+
+void check_norm(const detail::PathStoreImpl& st, std::string_view norm, bool allow_root,
+                const char* what) {
   if (norm.empty() && !allow_root) {
     throw Error(ErrorCode::invalid_argument,
                 std::string("path store: ") + what + ": empty path (the root) is not allowed here");
@@ -19,7 +20,26 @@ std::string checked_path(const detail::PathStoreImpl& st, std::string_view path,
                 std::string("path store: ") + what + ": path of " + std::to_string(norm.size()) +
                     " bytes exceeds the limit of " + std::to_string(st.max_path));
   }
+}
+
+}  // namespace
+
+std::string checked_path(const detail::PathStoreImpl& st, std::string_view path, bool allow_root,
+                         const char* what) {
+  std::string norm = normalise(path);
+  check_norm(st, norm, allow_root, what);
   return norm;
+}
+
+NormPath checked_norm(const detail::PathStoreImpl& st, std::string_view path, bool allow_root,
+                      const char* what) {
+  if (is_normalised(path)) {
+    check_norm(st, path, allow_root, what);
+    return NormPath(path);
+  }
+  NormPath owned(normalise(path));  // throws invalid_argument for a NUL byte
+  check_norm(st, owned.view(), allow_root, what);
+  return owned;
 }
 
 namespace {
@@ -55,8 +75,12 @@ void note_link_write(Ctx& c) {
 /// listing scans the tree's key range of the parent (layout.h, tree_key).
 void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload) {
   check_resolved_size(c, at);
-  const std::string key = tree_key(at);
-  const std::string stored = encode(kind, payload);
+  tree_key(at, c.put_key);
+  const std::string& key = c.put_key;
+  c.put_val.clear();
+  c.put_val.push_back(char(kind));
+  c.put_val.append(payload);
+  const std::string& stored = c.put_val;
   std::string_view parent = parent_of(at);
   std::string_view name = name_of(at);
   if (c.txn.put(c.st.tree, key, stored, PutFlags::no_overwrite)) {
@@ -83,8 +107,9 @@ void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload)
 
 /// Resolved parent of a normalised non-root path; throws for a cycle. The
 /// txn's parent memo answers a repeat of the last parent while no link has
-/// been written in this txn since (Ctx::parent_memo).
-std::string resolved_parent(Ctx& c, std::string_view norm, const char* what) {
+/// been written in this txn since (Ctx::parent_memo). The result is the
+/// memo's string: valid until the next call.
+const std::string& resolved_parent(Ctx& c, std::string_view norm, const char* what) {
   std::string_view parent = parent_of(norm);
   auto& memo = c.parent_memo;
   if (memo.valid && memo.link_writes == c.link_writes && memo.norm == parent) {
@@ -99,28 +124,38 @@ std::string resolved_parent(Ctx& c, std::string_view norm, const char* what) {
   memo.valid = true;
   memo.link_writes = c.link_writes;
   memo.norm.assign(parent);
-  memo.resolved = r.path;
-  return std::move(r.path);
+  memo.resolved = std::move(r.path);
+  return memo.resolved;
+}
+
+/// c.at_buf = resolved parent + "/" + name.
+std::string_view build_at(Ctx& c, std::string_view parent, std::string_view norm) {
+  c.at_buf.assign(parent);
+  if (!parent.empty()) c.at_buf.push_back('/');
+  c.at_buf.append(name_of(norm));
+  return c.at_buf;
 }
 
 }  // namespace
 
 void op_write(Ctx& c, std::string_view norm, std::string_view value) {
-  std::string parent = resolved_parent(c, norm, "write");
-  put_entry(c, child_path(parent, name_of(norm)), Kind::value, value);
+  const std::string& parent = resolved_parent(c, norm, "write");
+  put_entry(c, build_at(c, parent, norm), Kind::value, value);
 }
 
 void op_make_group(Ctx& c, std::string_view norm) {
-  std::string parent = resolved_parent(c, norm, "make_group");
-  put_entry(c, child_path(parent, name_of(norm)), Kind::group, {});
+  const std::string& parent = resolved_parent(c, norm, "make_group");
+  put_entry(c, build_at(c, parent, norm), Kind::group, {});
 }
 
 void op_make_link(Ctx& c, std::string_view target, std::string_view norm) {
-  std::string parent = resolved_parent(c, norm, "make_link");
-  std::string at = child_path(parent, name_of(norm));
+  const std::string& parent = resolved_parent(c, norm, "make_link");
+  std::string_view at = build_at(c, parent, norm);
   check_resolved_size(c, at);  // before the groups: nothing written on error
   // Create the missing groups along the resolved parent. It holds no link at
   // any prefix (it is a resolution), so these puts change no resolution.
+  // (parent is the memo's string and at is c.at_buf: put_entry touches
+  // neither.)
   std::string prefix;
   std::vector<std::string_view> segs;
   split(parent, segs);
