@@ -111,6 +111,11 @@ void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload)
 /// memo's string: valid until the next call.
 const std::string& resolved_parent(Ctx& c, std::string_view norm, const char* what) {
   std::string_view parent = parent_of(norm);
+  // The root resolves to itself without a lookup: answered without the
+  // memo, so a batch alternating top-level writes with writes into one
+  // group keeps that group memoised.
+  static const std::string root;
+  if (parent.empty()) return root;
   auto& memo = c.parent_memo;
   if (memo.valid && memo.link_writes == c.link_writes && memo.norm == parent) {
     return memo.resolved;
