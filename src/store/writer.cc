@@ -67,12 +67,13 @@ void note_link_write(Ctx& c) {
 /// Stores an entry at a literal (already resolved) path and keeps the link
 /// index and the link generation in step.
 ///
-/// A new entry (the common case: loading a node's messages) costs one tree
-/// operation: put with no_overwrite both finds that nothing is there and
-/// writes, so no lookup of an old entry is made. Only when something is
-/// there is it read, to drop an old link from the index and to bump the
-/// generation when a link appears or disappears. No children index: a
-/// listing scans the tree's key range of the parent (layout.h, tree_key).
+/// A new entry (the common case: loading a node's messages) costs one call
+/// into the engine: put with no_overwrite both finds that nothing is there
+/// and writes (two descents in today's engine, src/btree/tree.cc), so the
+/// store makes no lookup of its own. Only when something is there is it
+/// read, to drop an old link from the index and to bump the generation
+/// when a link appears or disappears. No children index: a listing scans
+/// the tree's key range of the parent (layout.h, tree_key).
 void put_entry(Ctx& c, std::string_view at, Kind kind, std::string_view payload) {
   check_resolved_size(c, at);
   tree_key(at, c.put_key);
