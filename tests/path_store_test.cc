@@ -737,6 +737,39 @@ TEST_P(PathStoreCacheRandom, AgreesWithUncached) {
   EXPECT_GT(cached.cache_stats().hits, 0u);
 }
 
+// The cache's filter (resolve_cache.h) lets a lookup miss without the lock
+// when the path was never held; it must not hide a path that is held: after
+// many evictions (each `capacity` of them rebuild the filter) and after an
+// invalidation, a path read twice is a hit the second time.
+TEST(PathStoreCache, FilterNeverHidesAHeldPath) {
+  TempDir dir;
+  alder::Env env = alder::Env::open(dir.file(), alder_test::fast_options());
+  alder::PathStoreOptions o;
+  o.resolve_cache_entries = 8;
+  PathStore s(env, o);
+  s.make_group("d");
+  for (int i = 0; i < 50; ++i) {
+    s.write("d/" + std::to_string(i), std::to_string(i));
+    s.make_link("d/" + std::to_string(i), "l" + std::to_string(i));
+  }
+  auto hit_on_second_read = [&](const std::string& p, const std::string& want) {
+    EXPECT_EQ(s.read(p), want);
+    std::uint64_t hits = s.cache_stats().hits;
+    EXPECT_EQ(s.read(p), want);
+    EXPECT_GT(s.cache_stats().hits, hits) << p;
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(s.read("l" + std::to_string(i)), std::to_string(i));
+    hit_on_second_read("l7", "7");
+    hit_on_second_read("l49", "49");
+  }
+  EXPECT_LE(s.cache_stats().entries, 8u);
+  s.make_link("d/1", "l7");  // a link change empties the cache
+  EXPECT_EQ(s.read("l7"), "1");
+  hit_on_second_read("l7", "1");
+  hit_on_second_read("l3", "3");
+}
+
 // Default hop bound, and a tiny one where cached and uncached hop counts
 // must agree exactly at the boundary.
 INSTANTIATE_TEST_SUITE_P(HopBounds, PathStoreCacheRandom, ::testing::Values(64u, 3u, 1u));
