@@ -163,6 +163,13 @@ struct EnvStat {
   std::uint64_t last_txn_id = 0;  ///< id of the latest commit
   std::uint64_t named_dbs = 0;    ///< number of named dbs
   std::uint32_t readers = 0;      ///< live read txns of this process
+  /// Group commit (Durability::sync), since the env was opened: syncs run
+  /// by commits, the commits they made durable, and the pages they wrote
+  /// (the union of what each group's txns changed; meta pages not counted).
+  /// commits_synced / group_syncs is the mean group size.
+  std::uint64_t group_syncs = 0;
+  std::uint64_t commits_synced = 0;
+  std::uint64_t pages_synced = 0;
 };
 
 /// Result of Env::verify(). ok() when every page checked out.
@@ -192,6 +199,17 @@ enum class PutFlags : unsigned {
 constexpr PutFlags operator|(PutFlags a, PutFlags b) {
   return PutFlags(unsigned(a) | unsigned(b));
 }
+
+/// Flags for Txn::commit.
+enum class CommitFlags : unsigned {
+  none = 0,
+  /// Durability::sync: return once the commit is the base of this env's
+  /// next write txn, before it is durable (lmdb-js's overlapping sync,
+  /// libmdbx's commit-then-sync). Readers do not see it until a sync
+  /// covers it; Env::wait_durable(id) waits for that. The env starts that
+  /// sync in the background. Other modes: as none.
+  no_wait = 1,
+};
 
 /// Iteration direction for ranges.
 enum class Direction { forward, reverse };
@@ -359,7 +377,22 @@ class Txn {
   /// Makes the txn's writes durable per the env's Durability and ends it.
   /// A read txn's commit just ends it. On failure the txn is aborted and
   /// the database is as it was before the txn.
+  ///
+  /// With Durability::sync, commits of many threads share fdatasyncs
+  /// (group commit, docs/DURABILITY.md): the txn writes its pages, hands
+  /// the writer lock on, and returns when a sync covers it, so the next
+  /// txn is built while this one syncs. It still returns only when durable.
+  /// If that sync fails, commit throws env_failed, the txn is not
+  /// committed (it does not reappear on reopen) and the env refuses
+  /// further writes (reopen it); the same holds for every txn committed
+  /// after it and before the failure.
   void commit();
+  /// commit() with flags (CommitFlags::no_wait: see there). Returns the
+  /// txn's id (the id Env::wait_durable takes); for a read txn, or a write
+  /// txn that wrote nothing, its snapshot id. With no_wait, a failure of
+  /// the later sync is reported by Env::wait_durable and by every later
+  /// write (env_failed), not here.
+  std::uint64_t commit(CommitFlags flags);
   /// Discards the txn's writes and ends it. Never throws.
   void abort() noexcept;
 
@@ -402,8 +435,17 @@ class Env {
   std::optional<Txn> try_begin_write();
 
   /// fdatasync everything committed so far; needed only with
-  /// Durability::no_sync / no_meta_sync / map_async. Throws io_error.
+  /// Durability::no_sync / no_meta_sync / map_async, or after commits with
+  /// CommitFlags::no_wait. Throws io_error, env_failed.
   void sync();
+  /// Blocks until the commit with id `txnid` (Txn::commit's result) is
+  /// durable, syncing if needed; returns at once if it is. With no_sync or
+  /// no_meta_sync this is sync() when txnid is not yet durable. Throws
+  /// env_failed when the sync that was to cover it failed, invalid_argument
+  /// when no commit has that id yet. Thread-safe; must not be called by a
+  /// thread whose write txn is live (that txn holds the writer lock the
+  /// sync needs).
+  void wait_durable(std::uint64_t txnid);
   EnvStat stat();
   /// Walks every page reachable from the latest commit: checksums in the
   /// parents, page types, key order, bounds, and that every page is used or

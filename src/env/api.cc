@@ -90,8 +90,26 @@ std::optional<Txn> Env::try_begin_write() {
 void Env::sync() {
   detail::EnvImpl& e = live(impl_);
   if (e.state().read_only) return;
-  txn::Writer::Guard g = e.state().writer.lock();
-  txn::sync_committed(e.state(), *g);
+  txn::sync_env(e.state());
+}
+
+void Env::wait_durable(std::uint64_t txnid) {
+  detail::EnvImpl& e = live(impl_);
+  txn::EnvState& s = e.state();
+  if (s.read_only) return;
+  const txn::GroupCommit::State st = s.group.state();
+  if (txnid > st.head)
+    throw Error(ErrorCode::invalid_argument,
+                "wait_durable: no commit has id " + std::to_string(txnid) + " (the newest is " +
+                    std::to_string(st.head) + ")");
+  if (txnid <= st.durable) return;
+  if (s.durability == Durability::sync) {
+    if (s.writer.failed.load() && txnid > st.durable)
+      throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
+    s.group.wait(s, txnid);
+  } else {
+    txn::sync_env(s);
+  }
 }
 
 EnvStat Env::stat() { return live(impl_).stat(); }
@@ -177,6 +195,14 @@ Range Txn::prefix(Dbi dbi, std::string_view p, Direction dir) {
     h = hi;
   }
   return range(dbi, p, h, dir);
+}
+
+std::uint64_t Txn::commit(CommitFlags flags) {
+  detail::TxnImpl& t = impl();
+  const std::uint64_t id = t.core.id();
+  const bool wrote = !t.core.read_only() && t.core.write_gen() != 0;
+  t.core.commit(flags != CommitFlags::no_wait);
+  return wrote ? id : t.core.meta().txnid;
 }
 
 void Txn::commit() {

@@ -74,9 +74,17 @@ Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
   pager_.map_pages = meta_.npages;
   pager_.txnid = id_;
   pager_.dirty = w.dirty.get();
+  pager_.dirty_from = w.carried_from ? w.carried_from : id_;
+  if (env.durability == Durability::sync) w.dirty->begin_txn();
+  // Trees no page reuse may touch: the readers' snapshots, the durable
+  // commit (FreeSpace's rule (b)) and the one a group sync is making
+  // durable, which counts as a reader (src/txn/group_commit.h).
+  const GroupCommit::State sync = env.group.state();
+  std::vector<uint64_t> pinned = env.reader_snapshots();
+  if (sync.in_flight) pinned.insert(std::upper_bound(pinned.begin(), pinned.end(), sync.in_flight), sync.in_flight);
   free_ = std::make_unique<FreeSpace>(
       pager_, meta_.free, [&env, &w](uint64_t pages) { ensure_pages(env, w, pages); },
-      meta_.npages, env.max_pages, w.synced_txnid, env.reader_snapshots(), w.freelist_hint,
+      meta_.npages, env.max_pages, sync.durable, std::move(pinned), w.freelist_hint,
       w.last_inline);
   pager_.alloc = free_.get();
   env.live_txns.fetch_add(1);
@@ -273,7 +281,7 @@ void Txn::spill_if_needed() {
   pager_.dirty->clear();
 }
 
-void Txn::commit() {
+void Txn::commit(bool wait) {
   if (broken_ && !finished_) {
     abort();
     throw Error(ErrorCode::bad_txn, "a write of this transaction failed midway; it was aborted");
@@ -308,10 +316,38 @@ void Txn::commit() {
     meta_.txnid = id_;
     // Nothing a snapshot can see changes until the meta is written: a
     // failure up to here aborts the txn and leaves the env as it was.
-    write_dirty_pages(env_.file, *pager_.dirty, env_.page_size, &written_);
+    if (env_.durability != Durability::sync)
+      write_dirty_pages(env_.file, *pager_.dirty, env_.page_size, &written_);
   } catch (...) {
     abort();
     throw;
+  }
+  if (env_.durability == Durability::sync) {
+    // Group commit (src/txn/group_commit.h): the txn becomes the chain's
+    // head in memory, its pages stay in the writer's buffers (the group's
+    // flush writes them, with the pages of the txns after it that change
+    // them in place), the writer lock goes to the next writer, and a sync
+    // shared with the txns committed meanwhile makes it durable.
+    WriterState& w = **writer_;
+    w.last = meta_;
+    w.last_inline = std::move(inline_free_);
+    pager_.dirty->commit_txn();
+    if (!w.carried_from) w.carried_from = id_;
+    committed_ = true;
+    env_.group.committed(id_);
+    // The txn ends (the writer lock goes to the next writer) but stays
+    // counted as live until the wait is over: it still uses the env.
+    env_.live_txns.fetch_add(1);
+    finish();
+    struct Live {
+      EnvState& env;
+      ~Live() { env.live_txns.fetch_sub(1); }
+    } live{env_};
+    if (wait)
+      env_.group.wait(env_, id_);
+    else
+      env_.group.kick(env_);
+    return;
   }
   try {
     commit_meta(env_, **writer_, meta_, std::move(inline_free_), free_->held_by_sync(), written_);
@@ -332,7 +368,10 @@ void Txn::finish() noexcept {
   finished_ = true;
   if (write_) {
     free_.reset();  // writes the env's freelist hint: still under the writer lock
-    pager_.dirty->clear();
+    if (env_.durability != Durability::sync)
+      pager_.dirty->clear();
+    else if (!committed_)
+      pager_.dirty->abort_txn();  // the chain's carried pages as they were
     writer_.reset();  // releases the writer lock
   } else if (env_.read_only && env_.shared) {
     env_.shared->release(reader_slot_);

@@ -70,7 +70,11 @@ class Txn {
            bool append);
   bool del(Dbi dbi, std::string_view key);
 
-  void commit();
+  /// Commits. wait = false (Durability::sync only): returns once the
+  /// commit is the writer chain's head, before it is durable; the env's
+  /// GroupCommit makes it durable in the background (wait for it with
+  /// GroupCommit::wait). Every other mode ignores `wait`.
+  void commit(bool wait = true);
   void abort() noexcept;
 
  private:
@@ -104,6 +108,7 @@ class Txn {
   bool write_;
   bool finished_ = false;
   bool broken_ = false;  // a write failed midway: only abort is left
+  bool committed_ = false;  // a sync-mode commit handed its pages to the chain
   uint64_t id_;
   uint64_t gen_ = 0;
   Meta meta_;
