@@ -280,6 +280,11 @@ class PathStore::Batch {
   /// Commits every write of the batch at once (env's Durability). On
   /// failure nothing of the batch is applied, and the Batch is finished.
   void commit();
+  /// commit() with flags (Txn::commit(CommitFlags)): with
+  /// CommitFlags::no_wait it returns once the batch is the base of the
+  /// next write, before it is durable; Env::wait_durable(id) waits. Returns
+  /// the commit's txn id.
+  std::uint64_t commit(CommitFlags flags);
   /// Discards the batch. Never throws.
   void abort() noexcept;
   /// Still open (neither committed nor aborted).

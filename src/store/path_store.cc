@@ -316,11 +316,13 @@ std::optional<std::vector<std::string>> PathStore::Batch::list(const PathRef& pa
   return store::op_list(b.ctx, store::checked_norm(b.st, path.str(), true, "list"));
 }
 
-void PathStore::Batch::commit() {
+void PathStore::Batch::commit() { commit(CommitFlags::none); }
+
+std::uint64_t PathStore::Batch::commit(CommitFlags flags) {
   auto& b = open_batch(impl_);
   b.open = false;
   b.release();
-  b.txn.commit();  // on failure the engine aborts the txn
+  return b.txn.commit(flags);  // on failure the engine aborts the txn
 }
 
 void PathStore::Batch::abort() noexcept {
