@@ -95,7 +95,21 @@ class Tree {
 
   Pager& pg_;
   page::TreeRef& ref_;
-  std::vector<Level> path_;
+  // The descent's path, root first: at most kMaxDepth levels, so a fixed
+  // array (a Tree is made per operation; a vector allocated on every put).
+  struct Path {
+    Level levels[page::kMaxDepth];
+    size_t n = 0;
+    void clear() { n = 0; }
+    void push_back(const Level& l) {
+      ALDER_DCHECK(n < page::kMaxDepth);
+      levels[n++] = l;
+    }
+    Level& back() { return levels[n - 1]; }
+    Level& operator[](size_t i) { return levels[i]; }
+    size_t size() const { return n; }
+  };
+  Path path_;
   bool rightmost_ = false;
   bool merge_underfull_ = true;
   std::string scratch_;  // a key read back from a node  // path_ follows the last child at every level

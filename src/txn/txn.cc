@@ -156,6 +156,9 @@ std::optional<page::TreeRef> Txn::catalog_lookup(std::string_view name) {
 
 page::TreeRef* Txn::tree_ref(Dbi dbi) {
   if (dbi == kMainDbi) return &meta_.main;
+  // A db this txn already reached: no lock, no copy of its name (a dbi,
+  // once opened, names the same db for the env's life).
+  if (dbi <= dbs_.size() && dbs_[dbi - 1].loaded && dbs_[dbi - 1].exists) return &dbs_[dbi - 1].ref;
   std::string name;
   {
     std::lock_guard lk(env_.dbi_mu);
