@@ -50,7 +50,9 @@ uint32_t ReaderTable::acquire(uint64_t txnid) {
 }
 
 void ReaderTable::stamp(Slot& s) {
-  s.tid.store(uint64_t(::syscall(SYS_gettid)), std::memory_order_relaxed);
+  // gettid is a system call: once per thread (a read txn begins in ~100 ns).
+  thread_local const uint64_t tid = uint64_t(::syscall(SYS_gettid));
+  s.tid.store(tid, std::memory_order_relaxed);
   s.since.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                 std::memory_order_relaxed);
 }
