@@ -6,17 +6,29 @@
 //  * after_del (C_DEL): the entry under the cursor was deleted (through
 //    this cursor, another one, or mdb_del); the alder cursor sits on the
 //    entry that followed it, which NEXT and GET_CURRENT return, while PREV
-//    returns the entry before the deleted one.
+//    returns the entry before the deleted one. Any get ends the state.
 //  * NEXT past the last entry and PREV before the first leave the cursor
-//    on that last / first entry, as LMDB does.
-//  * In a write txn the stored key of the position is kept, and a cursor
-//    that sees writes made since (txn->writes) re-seeks it: found again, the
-//    cursor is where it was; gone, it is in the after_del state.
+//    on that last / first entry, as LMDB does. A SET/SET_KEY/SET_RANGE
+//    that misses leaves it at the first key above (LMDB's search point).
+//  * In a write txn the stored key of the position is kept, and every
+//    write re-seeks the other cursors on that db at once (wrote()): found
+//    again, a cursor is where it was; gone, it is in the after_del state.
+#include <algorithm>
 #include <cerrno>
 
 #include "shim.h"
 
+namespace {
+void revalidate(MDB_cursor* cur);
+}  // namespace
+
 namespace alder_lmdb {
+
+void wrote(MDB_txn* txn, MDB_dbi dbi, MDB_cursor* except) {
+  txn->dirty = true;
+  for (MDB_cursor* cur : txn->cursors)
+    if (cur != except && cur->dbi == dbi && cur->positioned && cur->c) revalidate(cur);
+}
 
 void end_cursors(MDB_txn* txn) {
   for (MDB_cursor* c : txn->cursors) {
@@ -45,18 +57,43 @@ MDB_txn* txn_of(MDB_cursor* cur) {
 void remember(MDB_cursor* cur) {
   cur->positioned = true;
   if (cur->txn->rdonly) return;
-  cur->seen_writes = cur->txn->writes;
-  if (cur->c->valid()) cur->key.assign(cur->c->key());
+  cur->past_end = !cur->c->valid();
+  if (!cur->past_end) cur->key.assign(cur->c->key());
 }
 
-// Re-finds the cursor's entry after writes made through other paths.
-void revalidate(MDB_cursor* cur) {
-  MDB_txn* txn = cur->txn;
-  if (txn->rdonly || !cur->positioned || cur->seen_writes == txn->writes) return;
+// After the cursor's entry was deleted: on the entry that followed, past
+// the end if none did, or, when the db is now empty, unpositioned (LMDB
+// clears C_INITIALIZED then: GET_CURRENT and del answer EINVAL).
+void settle_after_delete(MDB_cursor* cur) {
   alder::Cursor& c = *cur->c;
-  const bool here = c.seek(cur->key) && c.key() == cur->key;
-  if (!here) cur->after_del = true;
-  cur->seen_writes = txn->writes;
+  if (!c.valid()) {
+    if (!c.last()) {
+      cur->positioned = cur->after_del = false;
+      return;
+    }
+    c.next();  // back past the end
+  }
+  remember(cur);
+  cur->after_del = true;
+}
+
+// Puts the cursor back on its entry right after a write made elsewhere in
+// its db. Done at once, not at the cursor's next use: an entry inserted
+// later into the gap a delete left must end up before the cursor, as in
+// LMDB, and only the successor saved at delete time tells where that is.
+void revalidate(MDB_cursor* cur) {
+  alder::Cursor& c = *cur->c;
+  if (cur->past_end) {
+    // Still after the last entry, wherever that is now; unpositioned if
+    // the db became empty (LMDB uninitializes every cursor of it then).
+    if (c.last())
+      c.next();
+    else
+      cur->positioned = cur->after_del = false;
+  } else if (!(c.seek(cur->key) && c.key() == cur->key)) {
+    cur->after_del = true;  // its entry is gone: now on the one that followed
+    settle_after_delete(cur);
+  }
 }
 
 int output(MDB_cursor* cur, MDB_val* key, MDB_val* data, bool write_key = true) {
@@ -82,11 +119,9 @@ bool step_next(MDB_cursor* cur) {
 bool step_prev(MDB_cursor* cur) {
   alder::Cursor& c = *cur->c;
   if (!cur->positioned) return c.last();
-  if (cur->after_del) {
-    cur->after_del = false;
-    return c.valid() ? c.prev() : c.last();
-  }
-  if (!c.valid()) return c.last();
+  const bool was_valid = c.valid();
+  cur->after_del = false;
+  if (!was_valid) return c.last();  // past the end: the last entry
   if (c.prev()) return true;
   c.first();  // stay on the first entry
   return false;
@@ -155,7 +190,6 @@ MDB_dbi mdb_cursor_dbi(MDB_cursor* cur) { return cur ? cur->dbi : 0; }
 int mdb_cursor_get(MDB_cursor* cur, MDB_val* key, MDB_val* data, MDB_cursor_op op) {
   return guard("mdb_cursor_get", [&] {
     MDB_txn* txn = txn_of(cur);
-    revalidate(cur);
     alder::Cursor& c = *cur->c;
     bool ok = false;
     bool write_key = true;
@@ -169,15 +203,18 @@ int mdb_cursor_get(MDB_cursor* cur, MDB_val* key, MDB_val* data, MDB_cursor_op o
         ok = c.last();
         break;
       case MDB_NEXT:
+      case MDB_NEXT_DUP:  // without DUPSORT LMDB treats the DUP steps as plain ones
       case MDB_NEXT_NODUP:
         ok = step_next(cur);
         break;
       case MDB_PREV:
+      case MDB_PREV_DUP:
       case MDB_PREV_NODUP:
         ok = step_prev(cur);
         break;
       case MDB_GET_CURRENT:
         if (!cur->positioned) return EINVAL;
+        cur->after_del = false;  // any get ends LMDB's C_DEL state
         if (!c.valid()) return MDB_NOTFOUND;
         return output(cur, key, data);
       case MDB_SET:
@@ -185,19 +222,32 @@ int mdb_cursor_get(MDB_cursor* cur, MDB_val* key, MDB_val* data, MDB_cursor_op o
       case MDB_SET_RANGE: {
         if (!key) return EINVAL;
         const DbiSlot& s = slot_of(txn, cur->dbi);
-        char buf[kMaxKeySize];
-        const std::string_view k = to_stored(s.flags, key, buf);
         cur->after_del = false;
-        ok = op == MDB_SET_RANGE ? c.seek(k) : c.find(k);
+        char buf[kMaxKeySize];
+        std::string long_key;  // no stored key is this long, but it has a place
+        std::string_view k;
+        if (key->mv_size > kMaxKeySize && key->mv_data && (s.flags & kSupportedDbFlags) != MDB_INTEGERKEY) {
+          long_key.assign(view(key));
+          if (converts(s.flags)) std::reverse(long_key.begin(), long_key.end());
+          k = long_key;
+        } else {
+          k = to_stored(s.flags, key, buf, KeyUse::write);
+        }
+        // Missed or not, the cursor now sits at the first key >= k (past
+        // the end if none), and counts as positioned unless the db is
+        // empty: LMDB's search leaves it there, initialized.
+        const bool found = c.seek(k);
+        ok = op == MDB_SET_RANGE ? found : found && c.key() == k;
         write_key = op != MDB_SET;
         if (!ok) {
-          cur->positioned = false;
+          if (found || (c.last() && !c.next())) remember(cur);
           return MDB_NOTFOUND;
         }
         break;
       }
       default:
-        // The *_DUP, GET_BOTH* and *MULTIPLE ops need DUPSORT.
+        // FIRST_DUP, LAST_DUP, GET_BOTH* and *MULTIPLE need DUPSORT (LMDB
+        // answers MDB_INCOMPATIBLE on a plain db too).
         if (op > MDB_PREV_MULTIPLE) return EINVAL;
         fail(MDB_INCOMPATIBLE, "cursor op " + std::to_string(int(op)) + " needs DUPSORT");
     }
@@ -219,39 +269,45 @@ int mdb_cursor_put(MDB_cursor* cur, MDB_val* key, MDB_val* data, unsigned int fl
     if (flags & ~kAllowed) return EINVAL;
     require_write(txn);
     const DbiSlot& s = slot_of(txn, cur->dbi);
-    revalidate(cur);
     alder::Cursor& c = *cur->c;
     unsigned rest = flags & ~MDB_CURRENT;
     if (rest & MDB_RESERVE) fail(EINVAL, "MDB_RESERVE is not supported (values are copied)");
-    if (rest & (MDB_APPENDDUP | MDB_MULTIPLE))
-      fail(MDB_INCOMPATIBLE, "MDB_APPENDDUP and MDB_MULTIPLE need DUPSORT");
+    if (rest & MDB_MULTIPLE) fail(MDB_INCOMPATIBLE, "MDB_MULTIPLE needs DUPFIXED");
     if (data->mv_size > 0xffffffffu) return MDB_BAD_VALSIZE;
     if (!data->mv_data && data->mv_size) return EINVAL;
     const std::string_view value = view(data);
     if (flags & MDB_CURRENT) {
       // Replaces the value under the cursor; LMDB takes the key from there.
-      if (!cur->positioned || cur->after_del || !c.valid()) return EINVAL;
+      if (!cur->positioned) return EINVAL;
+      if (!c.valid()) return MDB_NOTFOUND;
       const std::string k(c.key());
+      // LMDB requires the key to match and corrupts its order when it does
+      // not; here that is a clear EINVAL.
+      char buf[kMaxKeySize];
+      if (to_stored(s.flags, key, buf, KeyUse::write) != k)
+        fail(EINVAL, "MDB_CURRENT with a key other than the cursor's");
       c.put(k, value);
+      remember(cur);  // after a delete, the cursor stays in that state (LMDB's C_DEL)
+      wrote(txn, cur->dbi, cur);
+      return MDB_SUCCESS;
     } else {
       alder::PutFlags pf = alder::PutFlags::none;
       if (rest & MDB_NOOVERWRITE) pf = pf | alder::PutFlags::no_overwrite;
       if (rest & MDB_APPEND) pf = pf | alder::PutFlags::append;
       char buf[kMaxKeySize];
-      const std::string_view k = to_stored(s.flags, key, buf);
+      const std::string_view k = to_stored(s.flags, key, buf, KeyUse::write);
       if (!c.put(k, value, pf)) {
-        // MDB_NOOVERWRITE: positioned on the key, its value handed back.
+        // MDB_NOOVERWRITE: positioned on the key, its value handed back
+        // (an after-delete state stays, as LMDB's C_DEL does here).
         c.find(k);
-        cur->after_del = false;
         remember(cur);
         set_val(data, c.value());
         return MDB_KEYEXIST;
       }
     }
-    txn->dirty = true;
-    txn->writes++;
     cur->after_del = false;
     remember(cur);
+    wrote(txn, cur->dbi, cur);
     return MDB_SUCCESS;
   });
 }
@@ -261,16 +317,12 @@ int mdb_cursor_del(MDB_cursor* cur, unsigned int flags) {
     MDB_txn* txn = txn_of(cur);
     if (flags & ~MDB_NODUPDATA) return EINVAL;
     require_write(txn);
-    revalidate(cur);
     alder::Cursor& c = *cur->c;
     if (!cur->positioned) return EINVAL;
     if (!c.valid()) return MDB_NOTFOUND;
     c.del();  // moves to the following entry
-    txn->dirty = true;
-    txn->writes++;
-    cur->after_del = true;
-    cur->seen_writes = txn->writes;
-    if (c.valid()) cur->key.assign(c.key());
+    settle_after_delete(cur);
+    wrote(txn, cur->dbi, cur);
     return MDB_SUCCESS;
   });
 }
@@ -279,7 +331,6 @@ int mdb_cursor_count(MDB_cursor* cur, size_t* countp) {
   return guard("mdb_cursor_count", [&] {
     if (!countp) return EINVAL;
     txn_of(cur);
-    revalidate(cur);
     fail(MDB_INCOMPATIBLE, "mdb_cursor_count needs DUPSORT");
   });
 }

@@ -38,8 +38,11 @@ void reverse_into(const char* src, size_t n, char* dst) {
   for (size_t i = 0; i < n; i++) dst[i] = src[n - 1 - i];
 }
 
-void check_key_size(unsigned flags, size_t n) {
-  if (n == 0 || n > kMaxKeySize) throw Fail{MDB_BAD_VALSIZE};
+void check_key_size(unsigned flags, size_t n, KeyUse use) {
+  if (n == 0) throw Fail{MDB_BAD_VALSIZE};
+  // A lookup of a key no write could store finds nothing (LMDB's answer);
+  // a write of it is refused.
+  if (n > kMaxKeySize) throw Fail{use == KeyUse::lookup ? MDB_NOTFOUND : MDB_BAD_VALSIZE};
   // LMDB leaves other widths undefined; a clear error beats a wrong order.
   if ((flags & kSupportedDbFlags) == MDB_INTEGERKEY && n != sizeof(unsigned) && n != sizeof(size_t))
     throw Fail{MDB_BAD_VALSIZE};
@@ -47,9 +50,9 @@ void check_key_size(unsigned flags, size_t n) {
 
 }  // namespace
 
-std::string_view to_stored(unsigned flags, const MDB_val* key, char* buf) {
+std::string_view to_stored(unsigned flags, const MDB_val* key, char* buf, KeyUse use) {
   if (!key || (!key->mv_data && key->mv_size)) throw Fail{EINVAL};
-  check_key_size(flags, key->mv_size);
+  check_key_size(flags, key->mv_size, use);
   if (!converts(flags)) return view(key);
   reverse_into(static_cast<const char*>(key->mv_data), key->mv_size, buf);
   return {buf, key->mv_size};
@@ -77,12 +80,10 @@ constexpr unsigned kPutFlags = MDB_NOOVERWRITE | MDB_NODUPDATA | MDB_RESERVE | M
 // Flags shared by mdb_put and mdb_cursor_put, checked after the dbi.
 alder::PutFlags put_flags(unsigned flags) {
   if (flags & MDB_RESERVE) fail(EINVAL, "MDB_RESERVE is not supported (values are copied)");
-  if (flags & (MDB_APPENDDUP | MDB_MULTIPLE))
-    fail(MDB_INCOMPATIBLE, "MDB_APPENDDUP and MDB_MULTIPLE need DUPSORT, which is not supported");
   alder::PutFlags f = alder::PutFlags::none;
   if (flags & MDB_NOOVERWRITE) f = f | alder::PutFlags::no_overwrite;
   if (flags & MDB_APPEND) f = f | alder::PutFlags::append;
-  return f;  // MDB_NODUPDATA: no effect without DUPSORT
+  return f;  // MDB_NODUPDATA, MDB_APPENDDUP: no effect without DUPSORT (as in LMDB)
 }
 
 std::string_view value_of(const MDB_val* data) {
@@ -114,7 +115,7 @@ int mdb_get(MDB_txn* txn, MDB_dbi dbi, MDB_val* key, MDB_val* data) {
     const DbiSlot& s = slot_of(txn, dbi);
     alder::Txn& t = live_txn(txn);
     char buf[kMaxKeySize];
-    auto v = t.get(s.adbi, to_stored(s.flags, key, buf));
+    auto v = t.get(s.adbi, to_stored(s.flags, key, buf, KeyUse::lookup));
     if (!v) return MDB_NOTFOUND;
     set_val(data, *v);
     return MDB_SUCCESS;
@@ -130,14 +131,13 @@ int mdb_put(MDB_txn* txn, MDB_dbi dbi, MDB_val* key, MDB_val* data, unsigned int
     require_write(txn);
     const alder::PutFlags pf = put_flags(flags);
     char buf[kMaxKeySize];
-    const std::string_view k = to_stored(s.flags, key, buf);
+    const std::string_view k = to_stored(s.flags, key, buf, KeyUse::write);
     if (!t.put(s.adbi, k, value_of(data), pf)) {
       // MDB_NOOVERWRITE: LMDB hands back the value already there.
       set_val(data, *t.get(s.adbi, k));
       return MDB_KEYEXIST;
     }
-    txn->dirty = true;
-    txn->writes++;
+    wrote(txn, dbi);
     return MDB_SUCCESS;
   });
 }
@@ -149,9 +149,8 @@ int mdb_del(MDB_txn* txn, MDB_dbi dbi, MDB_val* key, MDB_val* /*data: no DUPSORT
     alder::Txn& t = live_txn(txn);
     require_write(txn);
     char buf[kMaxKeySize];
-    if (!t.del(s.adbi, to_stored(s.flags, key, buf))) return MDB_NOTFOUND;
-    txn->dirty = true;
-    txn->writes++;
+    if (!t.del(s.adbi, to_stored(s.flags, key, buf, KeyUse::lookup))) return MDB_NOTFOUND;
+    wrote(txn, dbi);
     return MDB_SUCCESS;
   });
 }

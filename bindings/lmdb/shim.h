@@ -81,6 +81,7 @@ struct DbiSlot {
   alder::Dbi adbi = 0;        // alder's handle
   unsigned flags = 0;         // persistent LMDB flags of the db
   const MDB_txn* owner = nullptr;  // txn that opened it, until it commits
+  uint64_t epoch = 0;              // MDB_env::dbi_epoch when it became the env's
 };
 
 // Chunked storage for converted keys handed back to the caller: their
@@ -108,6 +109,10 @@ struct MDB_env {
   std::string path;                 // as given to mdb_env_open
   std::string data_path;            // the alder file
   std::vector<alder_lmdb::DbiSlot> dbis;
+  // Counts handles that became the env's (their txn committed). A txn
+  // sees the handles the env had when it began or renewed (LMDB copies its
+  // table of valid handles then): those with DbiSlot::epoch <= its own.
+  uint64_t dbi_epoch = 0;
   std::vector<MDB_txn*> txns;       // live txns, read txns incl. reset ones
   int fd = -1;                      // mdb_env_get_fd
   void* userctx = nullptr;
@@ -120,9 +125,9 @@ struct MDB_env {
 struct MDB_txn {
   MDB_env* env = nullptr;
   bool rdonly = false;
+  uint64_t dbi_epoch = 0;           // env->dbi_epoch at begin/renew
   std::optional<alder::Txn> t;      // empty while reset
   bool dirty = false;               // wrote something: commit must commit
-  uint64_t writes = 0;              // generation: cursors re-check position
   pthread_t tid{};                  // for mdb_reader_list
   std::vector<MDB_dbi> opened;      // dbi slots opened in this txn
   std::vector<MDB_cursor*> cursors; // live cursors of this txn
@@ -137,8 +142,8 @@ struct MDB_cursor {
   // LMDB's C_DEL: the entry under the cursor was deleted; c sits on the
   // entry that followed it (or is invalid at the end), which NEXT returns.
   bool after_del = false;
-  uint64_t seen_writes = 0;         // txn->writes when `key` was saved
   std::string key;                  // write txns: stored form of the position
+  bool past_end = false;            // write txns: positioned after the last entry
 };
 
 namespace alder_lmdb {
@@ -153,11 +158,13 @@ void require_write(MDB_txn* txn);
 // The LMDB flags db `name` was created with (0 when none are recorded).
 unsigned read_flags_record(alder::Txn& t, const std::string& name);
 
+enum class KeyUse { write, lookup };
+
 // Key conversion for REVERSEKEY / INTEGERKEY dbs. to_stored writes the
 // stored form into buf (kMaxKeySize bytes) and returns a view of it, or of
 // the caller's bytes when no conversion applies. Checks the key size
-// (MDB_BAD_VALSIZE).
-std::string_view to_stored(unsigned flags, const MDB_val* key, char* buf);
+// (MDB_BAD_VALSIZE; a lookup of a key over 511 bytes: MDB_NOTFOUND).
+std::string_view to_stored(unsigned flags, const MDB_val* key, char* buf, KeyUse use);
 // The caller's form of a stored key; converted keys live in the txn arena.
 void from_stored(MDB_txn* txn, unsigned flags, std::string_view stored, MDB_val* out);
 inline bool converts(unsigned flags) { return flags & kSupportedDbFlags; }
@@ -170,6 +177,9 @@ inline void set_val(MDB_val* out, std::string_view s) {
   out->mv_data = const_cast<char*>(s.data());
 }
 
+// After a write to dbi in txn: marks txn dirty and puts the txn's other
+// cursors on dbi back on their entries (or in LMDB's after-delete state).
+void wrote(MDB_txn* txn, MDB_dbi dbi, MDB_cursor* except = nullptr);
 // Ends every cursor of a txn that is ending (write: freed; read: detached).
 void end_cursors(MDB_txn* txn);
 // Reopens the alder env with the env's current options (no txn live).

@@ -24,8 +24,10 @@ void settle_dbis(MDB_txn* txn, bool keep) {
   for (MDB_dbi d : txn->opened) {
     DbiSlot& s = txn->env->dbis[d];
     if (s.owner != txn) continue;
-    if (keep)
+    if (keep) {
       s.owner = nullptr;
+      s.epoch = ++txn->env->dbi_epoch;
+    }
     else
       s = DbiSlot{};
   }
@@ -66,7 +68,7 @@ unsigned read_flags_record(alder::Txn& t, const std::string& name) {
 DbiSlot& slot_of(MDB_txn* txn, MDB_dbi dbi) {
   if (!txn || dbi >= txn->env->dbis.size()) throw Fail{EINVAL};
   DbiSlot& s = txn->env->dbis[dbi];
-  if (!s.used || (s.owner && s.owner != txn)) throw Fail{EINVAL};
+  if (!s.used || (s.owner ? s.owner != txn : s.epoch > txn->dbi_epoch)) throw Fail{EINVAL};
   return s;
 }
 
@@ -105,6 +107,7 @@ int mdb_txn_begin(MDB_env* env, MDB_txn* parent, unsigned int flags, MDB_txn** t
     // The write txn waits here for another one to end: not under env->mu.
     t->t = rdonly ? env->env->begin_read() : env->env->begin_write();
     std::lock_guard lk(env->mu);
+    t->dbi_epoch = env->dbi_epoch;
     env->txns.push_back(t.get());
     *txn = t.release();
     return MDB_SUCCESS;
@@ -166,6 +169,8 @@ int mdb_txn_renew(MDB_txn* txn) {
     if (!txn || !txn->rdonly || txn->t || !txn->env->env) return EINVAL;
     txn->t = txn->env->env->begin_read();
     txn->tid = pthread_self();
+    std::lock_guard lk(txn->env->mu);
+    txn->dbi_epoch = txn->env->dbi_epoch;
     return MDB_SUCCESS;
   });
 }
@@ -189,8 +194,7 @@ int mdb_dbi_open(MDB_txn* txn, const char* name, unsigned int flags, MDB_dbi* db
           fail(MDB_INCOMPATIBLE, "cannot change the key order of a non-empty main db");
         require_write(txn);
         put_flags_record(t, "", m.flags | want);
-        txn->dirty = true;
-        txn->writes++;
+        txn->dirty = true;  // the flags db only: no cursor moves
         m.flags |= want;
       }
       *dbi = kMainDbi;
@@ -221,8 +225,7 @@ int mdb_dbi_open(MDB_txn* txn, const char* name, unsigned int flags, MDB_dbi* db
       s.adbi = t.open_db(n, alder::DbFlags::create);
       if (want) put_flags_record(t, n, want);
       s.flags = want;
-      txn->dirty = true;
-      txn->writes++;
+      txn->dirty = true;  // a new db: no cursor can be on it yet
     }
     env->dbis[free_slot] = s;
     txn->opened.push_back(free_slot);
@@ -268,13 +271,16 @@ int mdb_drop(MDB_txn* txn, MDB_dbi dbi, int del) {
     if (del && dbi >= kFirstNamedDbi) {
       t.drop_db(s.adbi);
       del_flags_record(t, s.name);
+      txn->dirty = true;
+      // The db is gone: its cursors can only be closed now (EINVAL else).
+      for (MDB_cursor* c : txn->cursors)
+        if (c->dbi == dbi) c->c.reset();
       std::lock_guard lk(txn->env->mu);
       s = DbiSlot{};  // LMDB closes the handle at once
     } else {
       t.clear_db(s.adbi);  // the main db is only emptied, as in LMDB
+      wrote(txn, dbi);
     }
-    txn->dirty = true;
-    txn->writes++;
     return MDB_SUCCESS;
   });
 }
