@@ -34,16 +34,20 @@ void settle_dbis(MDB_txn* txn, bool keep) {
   txn->opened.clear();
 }
 
+// The record's key: the db's name; the main db's ("") is one NUL byte,
+// which no LMDB name (a C string) can be, as alder keys cannot be empty.
+std::string flags_key(const std::string& name) { return name.empty() ? std::string(1, '\0') : name; }
+
 void put_flags_record(alder::Txn& t, const std::string& name, unsigned flags) {
   alder::Dbi f = t.open_db(kFlagsDbName, alder::DbFlags::create);
   const char b[4] = {char(flags & 0xff), char(flags >> 8 & 0xff), char(flags >> 16 & 0xff),
                      char(flags >> 24 & 0xff)};
-  t.put(f, name, std::string_view(b, 4));
+  t.put(f, flags_key(name), std::string_view(b, 4));
 }
 
 void del_flags_record(alder::Txn& t, const std::string& name) {
   try {
-    t.del(t.open_db(kFlagsDbName), name);
+    t.del(t.open_db(kFlagsDbName), flags_key(name));
   } catch (const alder::Error& e) {
     if (e.code() != alder::ErrorCode::unknown_db) throw;
   }
@@ -59,7 +63,7 @@ unsigned read_flags_record(alder::Txn& t, const std::string& name) {
     if (e.code() == alder::ErrorCode::unknown_db) return 0;
     throw;
   }
-  auto v = t.get(f, name);
+  auto v = t.get(f, flags_key(name));
   if (!v || v->size() != 4) return 0;
   const auto* b = reinterpret_cast<const unsigned char*>(v->data());
   return unsigned(b[0]) | unsigned(b[1]) << 8 | unsigned(b[2]) << 16 | unsigned(b[3]) << 24;

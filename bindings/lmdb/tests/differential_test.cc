@@ -376,11 +376,12 @@ class Stream {
     int rb = b_.api.mdb_cursor_get(cb, &kb, &vb, op);
     const std::string what_s = "cursor " + std::to_string(i) + " get op " + std::to_string(int(op)) + " " + show(k) + " on " + db;
     same_rc(ra, rb, what_s.c_str());
+    const bool was_fresh = fresh_[i];
     fresh_[i] = false;
     if (positions) missed_[i] = ra != 0 && (op == MDB_SET || op == MDB_SET_KEY);
     const bool is_prev = op == MDB_PREV || op == MDB_PREV_NODUP;
     if ((is_next && ra == MDB_NOTFOUND) || (op == MDB_LAST && ra == 0) ||
-        (op == MDB_SET_RANGE && ra == MDB_NOTFOUND) || (is_prev && fresh_[i] && ra == 0)) {
+        (op == MDB_SET_RANGE && ra == MDB_NOTFOUND) || (is_prev && was_fresh && ra == 0)) {
       hit_end_[i] = true;
       wrote_since_end_[i] = false;
     } else if (op != MDB_GET_CURRENT && ra == 0) {
