@@ -475,8 +475,8 @@ class Stream {
 TEST(LmdbDifferential, RandomStreamsAgreeWithLiblmdb) {
   const char* seeds_env = std::getenv("ALDER_LMDB_DIFF_SEEDS");
   const char* steps_env = std::getenv("ALDER_LMDB_DIFF_STEPS");
-  const uint64_t seeds = seeds_env ? std::stoull(seeds_env) : 16;
-  const int steps = steps_env ? std::stoi(steps_env) : 2000;
+  const uint64_t seeds = seeds_env ? std::stoull(seeds_env) : 64;
+  const int steps = steps_env ? std::stoi(steps_env) : 3000;
   for (uint64_t seed = 1; seed <= seeds; seed++) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Stream(seed).run(steps);
@@ -542,6 +542,57 @@ TEST(LmdbDifferential, BadInputGetsLmdbsErrorCodes) {
     api.mdb_env_close(env);
   }
   EXPECT_EQ(codes[0], codes[1]) << "liblmdb vs alder, call by call";
+}
+
+}  // namespace
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::string out;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+    std::fclose(f);
+  }
+  return out;
+}
+
+// In LMDB's directory layout each library refuses the other's files with
+// MDB_INVALID and leaves them as they were: alder's data.mdb-lock is not a
+// name real LMDB uses (it makes its own lock.mdb beside it).
+TEST(LmdbDifferential, EachRefusesTheOthersDirectory) {
+  Api& real = real_api();
+  Api& shim = shim_api();
+  TempDir alder_dir, lmdb_dir;
+  auto make = [](Api& api, const std::string& dir) {
+    MDB_env* env;
+    MDB_txn* txn;
+    MDB_dbi dbi;
+    ASSERT_EQ(api.mdb_env_create(&env), 0);
+    ASSERT_EQ(api.mdb_env_open(env, dir.c_str(), 0, 0644), 0);
+    ASSERT_EQ(api.mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    ASSERT_EQ(api.mdb_dbi_open(txn, nullptr, 0, &dbi), 0);
+    MDB_val k{1, (void*)"k"}, v{1, (void*)"v"};
+    ASSERT_EQ(api.mdb_put(txn, dbi, &k, &v, 0), 0);
+    ASSERT_EQ(api.mdb_txn_commit(txn), 0);
+    api.mdb_env_close(env);
+  };
+  make(shim, alder_dir.path);
+  make(real, lmdb_dir.path);
+  const std::string alder_data = slurp(alder_dir.path + "/data.mdb");
+  const std::string alder_lock = slurp(alder_dir.path + "/data.mdb-lock");
+  const std::string lmdb_data = slurp(lmdb_dir.path + "/data.mdb");
+  for (auto [api, dir] : {std::pair{&real, &alder_dir.path}, std::pair{&shim, &lmdb_dir.path}}) {
+    MDB_env* env;
+    ASSERT_EQ(api->mdb_env_create(&env), 0);
+    EXPECT_EQ(api->mdb_env_open(env, dir->c_str(), 0, 0644), MDB_INVALID) << api->name;
+    api->mdb_env_close(env);
+  }
+  EXPECT_EQ(slurp(alder_dir.path + "/data.mdb"), alder_data);
+  EXPECT_EQ(slurp(alder_dir.path + "/data.mdb-lock"), alder_lock);
+  EXPECT_EQ(slurp(lmdb_dir.path + "/data.mdb"), lmdb_data);
+  make(shim, alder_dir.path);  // alder's env still opens and writes
 }
 
 }  // namespace
