@@ -19,6 +19,8 @@ char* Arena::alloc(size_t n) {
     blocks_.push_back(std::make_unique<char[]>(n));
     return blocks_.back().get();
   }
+  // 8-byte aligned: INTEGERKEY keys handed back may be read as size_t.
+  used_ = (used_ + 7) & ~size_t{7};
   if (used_ + n > kBlock) {
     blocks_.push_back(std::make_unique<char[]>(kBlock));
     used_ = 0;

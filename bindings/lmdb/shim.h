@@ -85,7 +85,7 @@ struct DbiSlot {
 };
 
 // Chunked storage for converted keys handed back to the caller: their
-// addresses must stay valid until the txn ends, like LMDB's.
+// addresses must stay valid until the txn ends, like LMDB's; 8-byte aligned.
 class Arena {
  public:
   char* alloc(size_t n);
