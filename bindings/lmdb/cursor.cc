@@ -56,9 +56,8 @@ MDB_txn* txn_of(MDB_cursor* cur) {
 
 void remember(MDB_cursor* cur) {
   cur->positioned = true;
-  if (cur->txn->rdonly) return;
   cur->past_end = !cur->c->valid();
-  if (!cur->past_end) cur->key.assign(cur->c->key());
+  if (!cur->txn->rdonly && !cur->past_end) cur->key.assign(cur->c->key());
 }
 
 // After the cursor's entry was deleted: on the entry that followed, past
@@ -97,8 +96,7 @@ void revalidate(MDB_cursor* cur) {
 }
 
 int output(MDB_cursor* cur, MDB_val* key, MDB_val* data, bool write_key = true) {
-  const DbiSlot& s = slot_of(cur->txn, cur->dbi);
-  if (key && write_key) from_stored(cur->txn, s.flags, cur->c->key(), key);
+  if (key && write_key) from_stored(cur->txn, cur->flags, cur->c->key(), key);
   if (data) set_val(data, cur->c->value());
   return MDB_SUCCESS;
 }
@@ -139,6 +137,7 @@ int mdb_cursor_open(MDB_txn* txn, MDB_dbi dbi, MDB_cursor** cursor) {
     auto c = std::make_unique<MDB_cursor>();
     c->txn = txn;
     c->dbi = dbi;
+    c->flags = s.flags;
     c->c = t.cursor(s.adbi);
     txn->cursors.push_back(c.get());
     *cursor = c.release();
@@ -175,6 +174,7 @@ int mdb_cursor_renew(MDB_txn* txn, MDB_cursor* cur) {
       cur->c.reset();
     }
     cur->c = t.cursor(s.adbi);
+    cur->flags = s.flags;
     cur->txn = txn;
     cur->positioned = false;
     cur->after_del = false;
@@ -190,6 +190,18 @@ MDB_dbi mdb_cursor_dbi(MDB_cursor* cur) { return cur ? cur->dbi : 0; }
 int mdb_cursor_get(MDB_cursor* cur, MDB_val* key, MDB_val* data, MDB_cursor_op op) {
   return guard("mdb_cursor_get", [&] {
     MDB_txn* txn = txn_of(cur);
+    // The scan step, on an entry in a read txn: no state but the position.
+    if (op == MDB_NEXT && txn->rdonly && cur->positioned && !cur->past_end && !cur->after_del) {
+      alder::Cursor& c = *cur->c;
+      if (c.next()) {
+        if (converts(cur->flags)) return output(cur, key, data);
+        if (key) set_val(key, c.key());
+        if (data) set_val(data, c.value());
+        return MDB_SUCCESS;
+      }
+      c.last();  // LMDB stays on the last entry
+      return MDB_NOTFOUND;
+    }
     alder::Cursor& c = *cur->c;
     bool ok = false;
     bool write_key = true;

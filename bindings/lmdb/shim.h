@@ -137,13 +137,14 @@ struct MDB_txn {
 struct MDB_cursor {
   MDB_txn* txn = nullptr;           // null once a read txn ended
   MDB_dbi dbi = 0;
+  unsigned flags = 0;               // the db's LMDB flags, at open/renew
   std::optional<alder::Cursor> c;
   bool positioned = false;          // LMDB's C_INITIALIZED
   // LMDB's C_DEL: the entry under the cursor was deleted; c sits on the
   // entry that followed it (or is invalid at the end), which NEXT returns.
   bool after_del = false;
   std::string key;                  // write txns: stored form of the position
-  bool past_end = false;            // write txns: positioned after the last entry
+  bool past_end = false;            // positioned after the last entry
 };
 
 namespace alder_lmdb {
