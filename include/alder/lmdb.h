@@ -82,10 +82,10 @@ typedef int(MDB_msg_func)(const char* msg, void* ctx);
 /* mdb_put / mdb_cursor_put flags */
 #define MDB_NOOVERWRITE 0x10 /* existing value written back, MDB_KEYEXIST */
 #define MDB_NODUPDATA 0x20   /* no effect without DUPSORT */
-#define MDB_CURRENT 0x40     /* cursor_put: replace the current value */
+#define MDB_CURRENT 0x40     /* cursor_put: replace the current value (same key, else EINVAL) */
 #define MDB_RESERVE 0x10000  /* EINVAL */
 #define MDB_APPEND 0x20000   /* key above every key, else MDB_KEYEXIST */
-#define MDB_APPENDDUP 0x40000 /* MDB_INCOMPATIBLE */
+#define MDB_APPENDDUP 0x40000 /* no effect without DUPSORT, as in LMDB */
 #define MDB_MULTIPLE 0x80000  /* MDB_INCOMPATIBLE */
 
 /* mdb_env_copy2 / mdb_env_copyfd2 flags */
@@ -246,8 +246,10 @@ int mdb_set_relfunc(MDB_txn* txn, MDB_dbi dbi, MDB_rel_func* rel);
 int mdb_set_relctx(MDB_txn* txn, MDB_dbi dbi, void* ctx);
 
 /* --- data --------------------------------------------------------------- */
-/* Keys: 1..511 bytes (MDB_BAD_VALSIZE otherwise; INTEGERKEY: 4 or 8).
- * Unknown dbi: EINVAL. Writes in a read txn: EACCES. */
+/* Keys: 1..511 bytes (MDB_BAD_VALSIZE otherwise; INTEGERKEY: 4 or 8; a
+ * lookup of a longer key is MDB_NOTFOUND, as in LMDB). Unknown dbi: EINVAL.
+ * Writes in a read txn: EACCES. mdb_put with MDB_NOOVERWRITE on an
+ * existing key: MDB_KEYEXIST and *data set to the value there. */
 int mdb_get(MDB_txn* txn, MDB_dbi dbi, MDB_val* key, MDB_val* data);
 int mdb_put(MDB_txn* txn, MDB_dbi dbi, MDB_val* key, MDB_val* data, unsigned int flags);
 /* data must be NULL (or is ignored: no DUPSORT). MDB_NOTFOUND if absent. */
@@ -269,11 +271,13 @@ int mdb_cursor_put(MDB_cursor* cursor, MDB_val* key, MDB_val* data, unsigned int
 /* flags must be 0 (MDB_NODUPDATA: no effect). After a delete, MDB_NEXT
  * returns the entry that followed the deleted one. */
 int mdb_cursor_del(MDB_cursor* cursor, unsigned int flags);
-/* 1 on a positioned cursor (no duplicates exist), EINVAL otherwise. */
+/* Needs DUPSORT: MDB_INCOMPATIBLE (LMDB's answer on a plain db too). */
 int mdb_cursor_count(MDB_cursor* cursor, size_t* countp);
 
 /* --- readers ------------------------------------------------------------ */
-/* One line per reader slot of this process, in LMDB's format. */
+/* One line per reader slot of this process, in LMDB's format: a header,
+ * then "%10d %zx %zu" (pid, thread, txn id; "-" for a reset txn), or
+ * "(no active readers)". Returns func's last result. */
 int mdb_reader_list(MDB_env* env, MDB_msg_func* func, void* ctx);
 /* alder clears dead readers itself: *dead is always 0. */
 int mdb_reader_check(MDB_env* env, int* dead);
