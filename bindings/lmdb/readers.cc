@@ -25,8 +25,7 @@ int mdb_reader_list(MDB_env* env, MDB_msg_func* func, void* ctx) {
       const int pid = int(::getpid());
       const size_t tid = size_t(t->tid);
       if (t->t)
-        std::snprintf(buf, sizeof buf, "%10d %zx %zu\n", pid, tid,
-                      size_t(t->t->id() - kTxnIdOffset));
+        std::snprintf(buf, sizeof buf, "%10d %zx %zu\n", pid, tid, size_t(t->id));
       else
         std::snprintf(buf, sizeof buf, "%10d %zx -\n", pid, tid);
       lines.emplace_back(buf);

@@ -126,7 +126,8 @@ struct MDB_txn {
   MDB_env* env = nullptr;
   bool rdonly = false;
   uint64_t dbi_epoch = 0;           // env->dbi_epoch at begin/renew
-  std::optional<alder::Txn> t;      // empty while reset
+  std::optional<alder::Txn> t;      // empty while reset; set/taken under env->mu
+  uint64_t id = 0;                  // LMDB's id of the snapshot / of the commit to be
   bool dirty = false;               // wrote something: commit must commit
   pthread_t tid{};                  // for mdb_reader_list
   std::vector<MDB_dbi> opened;      // dbi slots opened in this txn

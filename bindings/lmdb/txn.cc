@@ -11,6 +11,15 @@ namespace {
 
 constexpr unsigned kTxnFlags = MDB_RDONLY | MDB_NOSYNC | MDB_NOMETASYNC;
 
+// Txn handles are read by other threads under env->mu (mdb_reader_list,
+// mdb_env_set_mapsize): the alder txn is put in and taken out under it.
+std::optional<alder::Txn> take_txn(MDB_txn* txn) {
+  std::lock_guard lk(txn->env->mu);
+  std::optional<alder::Txn> t = std::move(txn->t);
+  txn->t.reset();
+  return t;
+}
+
 void unregister(MDB_txn* txn) {
   std::lock_guard lk(txn->env->mu);
   auto& v = txn->env->txns;
@@ -110,6 +119,7 @@ int mdb_txn_begin(MDB_env* env, MDB_txn* parent, unsigned int flags, MDB_txn** t
     }
     // The write txn waits here for another one to end: not under env->mu.
     t->t = rdonly ? env->env->begin_read() : env->env->begin_write();
+    t->id = t->t->id() - kTxnIdOffset;
     std::lock_guard lk(env->mu);
     t->dbi_epoch = env->dbi_epoch;
     env->txns.push_back(t.get());
@@ -120,31 +130,31 @@ int mdb_txn_begin(MDB_env* env, MDB_txn* parent, unsigned int flags, MDB_txn** t
 
 MDB_env* mdb_txn_env(MDB_txn* txn) { return txn ? txn->env : nullptr; }
 
-size_t mdb_txn_id(MDB_txn* txn) {
-  if (!txn || !txn->t) return 0;
-  try {
-    return size_t(txn->t->id() - kTxnIdOffset);
-  } catch (...) {
-    return 0;
-  }
-}
+size_t mdb_txn_id(MDB_txn* txn) { return txn && txn->t ? size_t(txn->id) : 0; }
 
 int mdb_txn_commit(MDB_txn* txn) {
   if (!txn) return EINVAL;
-  int rc = guard("mdb_txn_commit", [&] {
-    if (!txn->t) return EINVAL;  // a reset txn: LMDB refuses it too
+  if (!txn->t) return EINVAL;  // a reset txn: LMDB refuses it too
+  int rc;
+  if (txn->rdonly) {
     end_cursors(txn);
-    // A write txn that wrote nothing does not commit: LMDB's txn ids only
-    // count commits that changed something.
-    if (txn->rdonly || !txn->dirty)
-      txn->t->abort();
-    else
-      txn->t->commit();
-    if (!txn->rdonly && txn->dirty && txn->env->sync_after_commit) txn->env->env->sync();
-    return MDB_SUCCESS;
-  });
-  end_cursors(txn);
-  txn->t.reset();
+    take_txn(txn)->abort();  // a read txn's commit just ends it
+    rc = MDB_SUCCESS;
+  } else {
+    rc = guard("mdb_txn_commit", [&] {
+      end_cursors(txn);
+      // A write txn that wrote nothing does not commit: LMDB's txn ids
+      // only count commits that changed something.
+      if (!txn->dirty)
+        txn->t->abort();
+      else
+        txn->t->commit();
+      if (txn->dirty && txn->env->sync_after_commit) txn->env->env->sync();
+      return MDB_SUCCESS;
+    });
+    end_cursors(txn);
+    take_txn(txn).reset();
+  }
   settle_dbis(txn, rc == MDB_SUCCESS);
   unregister(txn);
   delete txn;
@@ -154,7 +164,7 @@ int mdb_txn_commit(MDB_txn* txn) {
 void mdb_txn_abort(MDB_txn* txn) {
   if (!txn) return;
   end_cursors(txn);
-  txn->t.reset();
+  take_txn(txn).reset();
   settle_dbis(txn, false);
   unregister(txn);
   delete txn;
@@ -163,7 +173,7 @@ void mdb_txn_abort(MDB_txn* txn) {
 void mdb_txn_reset(MDB_txn* txn) {
   if (!txn || !txn->rdonly || !txn->t) return;
   end_cursors(txn);
-  txn->t.reset();  // releases the snapshot; the handle keeps its reader slot
+  take_txn(txn).reset();  // releases the snapshot; the handle keeps its reader slot
   settle_dbis(txn, false);
   txn->arena.clear();
 }
@@ -171,9 +181,12 @@ void mdb_txn_reset(MDB_txn* txn) {
 int mdb_txn_renew(MDB_txn* txn) {
   return guard("mdb_txn_renew", [&] {
     if (!txn || !txn->rdonly || txn->t || !txn->env->env) return EINVAL;
-    txn->t = txn->env->env->begin_read();
-    txn->tid = pthread_self();
+    alder::Txn t = txn->env->env->begin_read();
+    const uint64_t id = t.id() - kTxnIdOffset;
     std::lock_guard lk(txn->env->mu);
+    txn->t = std::move(t);
+    txn->id = id;
+    txn->tid = pthread_self();
     txn->dbi_epoch = txn->env->dbi_epoch;
     return MDB_SUCCESS;
   });
