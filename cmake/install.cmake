@@ -1,6 +1,7 @@
-# Installation: both libraries, the public headers, an exported CMake package
-# `alder` (find_package(alder) -> alder::alder, alder::alder_shared) and a
-# pkg-config file alder.pc. Included from the root CMakeLists.txt.
+# Installation: both engine libraries, the path store library, the public
+# headers, an exported CMake package `alder` (find_package(alder) ->
+# alder::alder, alder::alder_shared, alder::store) and a pkg-config file
+# alder.pc (the engine only). Included from the root CMakeLists.txt.
 #
 #   cmake --install build --prefix /usr/local
 include(CMakePackageConfigHelpers)
@@ -11,7 +12,16 @@ set(ALDER_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/alder)
 set_target_properties(alder_static PROPERTIES EXPORT_NAME alder)
 set_target_properties(alder_shared PROPERTIES EXPORT_NAME alder_shared)
 
-install(TARGETS alder_static alder_shared
+# The path store (src/store) is a static library on top of the static engine:
+# exported as alder::store, it carries its link to alder::alder, so a
+# consumer names alder::store alone (tests/consumer/ is the check).
+set(_alder_install_targets alder_static alder_shared)
+if(TARGET alder_store)
+  set_target_properties(alder_store PROPERTIES EXPORT_NAME store OUTPUT_NAME alder_store)
+  list(APPEND _alder_install_targets alder_store)
+endif()
+
+install(TARGETS ${_alder_install_targets}
   EXPORT alder-targets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -111,6 +111,27 @@ TEST(CApiBasics, OpenWithOptionsAndErrors) {
   EXPECT_EQ(alder_env_open(dir.file("foreign").c_str(), nullptr, &env), ALDER_NOT_ALDER_FILE);
 }
 
+TEST_F(CApi, CommitNowaitThenWaitDurable) {
+  alder_txn* t = nullptr;
+  ASSERT_EQ(alder_txn_begin(env_, 0, &t), ALDER_SUCCESS);
+  alder_val k = V("nowait"), v = V("1");
+  ASSERT_EQ(alder_put(t, 0, &k, &v, 0), ALDER_SUCCESS);
+  uint64_t id = 0;
+  ASSERT_EQ(alder_txn_commit_nowait(t, &id), ALDER_SUCCESS);
+  EXPECT_GT(id, 0u);
+  ASSERT_EQ(alder_env_wait_durable(env_, id), ALDER_SUCCESS);
+  alder_txn* r = nullptr;
+  ASSERT_EQ(alder_txn_begin(env_, ALDER_RDONLY, &r), ALDER_SUCCESS);
+  alder_val out{};
+  EXPECT_EQ(alder_get(r, 0, &k, &out), ALDER_SUCCESS);
+  alder_txn_abort(r);
+  EXPECT_EQ(alder_env_wait_durable(env_, id + 1), ALDER_INVALID);  // no such commit yet
+  EXPECT_EQ(alder_env_wait_durable(nullptr, id), ALDER_INVALID);
+  EXPECT_EQ(alder_txn_commit_nowait(nullptr, &id), ALDER_INVALID);
+  ASSERT_EQ(alder_txn_begin(env_, 0, &t), ALDER_SUCCESS);
+  EXPECT_EQ(alder_txn_commit_nowait(t, nullptr), ALDER_SUCCESS);  // txnid may be NULL
+}
+
 TEST_F(CApi, TxnPutGetDelCommitAbort) {
   alder_txn* t = nullptr;
   ASSERT_EQ(alder_txn_begin(env_, 0, &t), ALDER_SUCCESS);

@@ -21,6 +21,8 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -541,6 +543,71 @@ TEST_F(CliTest, PointCommandsAndScan) {
   ok("drop --db other " + f);
   EXPECT_EQ(ok("list-dbs " + f), "");
   expect_clean_failure(alder("scan --prefix a --from b " + f), {}, "--prefix with --from");
+}
+
+// stat --readers lists a read snapshot another process holds (this test
+// process, through a read-only env and the lock file).
+TEST_F(CliTest, StatReadersListsAnotherProcesssSnapshot) {
+  const std::string f = p("r.alder");
+  ok("put " + q(f) + " a 1");
+  EXPECT_NE(ok("stat --readers " + q(f)).find("Readers: 0"), std::string::npos);
+  alder::EnvOptions ro;
+  ro.read_only = true;
+  alder::Env env = alder::Env::open(f, ro);
+  alder::Txn r = env.begin_read();
+  const std::string out = ok("stat --readers " + q(f));
+  EXPECT_NE(out.find("Readers: 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("pid " + std::to_string(::getpid()) + "  txn " + std::to_string(r.id())),
+            std::string::npos)
+      << out;
+  r.reset();
+  EXPECT_NE(ok("stat --readers " + q(f)).find("Readers: 0"), std::string::npos);
+}
+
+// Every subcommand's help, read as a new user would: each upper-case word
+// its summary names (KEY, VALUE, PATH, SRC, DST, FILE, ...) is an argument
+// of its usage line or an option's placeholder, and every positional has a
+// description. (put's summary once said "KEY=VALUE" for two arguments.)
+TEST_F(CliTest, EverySubcommandsHelpMatchesItsUsage) {
+  const std::string top = ok("--help");
+  const size_t subs = top.find("Subcommands:");
+  ASSERT_NE(subs, std::string::npos) << top;
+  std::istringstream lines(top.substr(subs));
+  std::string line;
+  std::getline(lines, line);
+  int checked = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string name;
+    if (!(words >> name)) continue;
+    const std::string help = ok(name + " --help");
+    const size_t u = help.find("Usage:");
+    ASSERT_NE(u, std::string::npos) << help;
+    const std::string summary = help.substr(0, u);
+    const std::string usage = help.substr(u, help.find('\n', u) - u);
+    EXPECT_EQ(summary.find('='), std::string::npos) << name << ": " << summary;
+    std::regex upper("\\b[A-Z][A-Z_]+\\b");
+    for (std::sregex_iterator it(summary.begin(), summary.end(), upper), end; it != end; ++it) {
+      const std::string w = it->str();
+      EXPECT_TRUE(usage.find(" " + w) != std::string::npos || help.find(" " + w + " ") != std::string::npos)
+          << name << ": summary names " << w << " but usage is: " << usage;
+    }
+    // Positionals: "  NAME TEXT REQUIRED   description" -- the description is not empty.
+    const size_t pos = help.find("Positionals:");
+    if (pos != std::string::npos) {
+      std::istringstream pl(help.substr(pos, help.find("Options:") - pos));
+      std::string l;
+      std::getline(pl, l);
+      while (std::getline(pl, l)) {
+        if (l.find_first_not_of(' ') == std::string::npos) continue;
+        const size_t req = l.find("REQUIRED");
+        const std::string rest = req == std::string::npos ? "" : l.substr(req + 8);
+        EXPECT_NE(rest.find_first_not_of(' '), std::string::npos) << name << ": undocumented " << l;
+      }
+    }
+    checked++;
+  }
+  EXPECT_GE(checked, 17);
 }
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "btree/dirty_pages.h"
@@ -53,6 +54,78 @@ TEST(DirtyPages, MatchesAMapThroughAddsAndDrops) {
     model.clear();
     EXPECT_TRUE(d.empty());
     EXPECT_EQ(d.find(5), nullptr);
+  }
+}
+
+// The txn scope that lets group commit carry pages across txns: random
+// txns add, adopt (change a carried page in place), drop and sometimes
+// spill (clear() mid-txn), then commit or abort, against a model. After an
+// abort the table holds exactly what the txn found (less the carried pages
+// a spill wrote out and nobody changed), with the same contents.
+TEST(DirtyPages, AbortGivesBackWhatEarlierTxnsLeft) {
+  DirtyPages d(64, 8);
+  std::map<uint64_t, uint8_t> model;  // held page -> its first byte
+  std::mt19937_64 rng(11);
+  auto held_matches = [&](const char* when) {
+    std::vector<DirtyPages::Run> runs = d.sorted();
+    ASSERT_EQ(runs.size(), model.size()) << when;
+    for (const auto& r : runs) {
+      ASSERT_TRUE(model.count(r.pgno)) << when << ": page " << r.pgno;
+      ASSERT_EQ(r.data[0], model[r.pgno]) << when << ": page " << r.pgno;
+    }
+  };
+  for (int txn = 0; txn < 400; txn++) {
+    d.begin_txn();
+    const std::map<uint64_t, uint8_t> before = model;
+    std::map<uint64_t, uint8_t> touched;  // carried pages adopted or dropped: their old bytes
+    bool spilled = false;
+    std::set<uint64_t> dropped_carried;   // never reused in the same txn (the allocator's rule)
+    const int ops = 1 + int(rng() % 40);
+    for (int i = 0; i < ops; i++) {
+      const uint64_t pgno = 2 + rng() % 200;
+      const int op = int(rng() % 10);
+      if (op < 4) {
+        if (model.count(pgno) || dropped_carried.count(pgno)) continue;
+        uint8_t* p = d.add(pgno, 1 + uint32_t(rng() % 2));
+        p[0] = uint8_t(rng());
+        model[pgno] = p[0];
+      } else if (op < 7) {
+        uint8_t* p = d.adopt(pgno);
+        ASSERT_EQ(p != nullptr, model.count(pgno) == 1) << "adopt " << pgno;
+        if (!p) continue;
+        ASSERT_EQ(p[0], model[pgno]);
+        if (before.count(pgno) && !touched.count(pgno)) touched[pgno] = before.at(pgno);
+        p[0] = uint8_t(rng());
+        model[pgno] = p[0];
+      } else if (op < 9) {
+        if (!model.count(pgno)) continue;
+        if (before.count(pgno) && !touched.count(pgno)) touched[pgno] = before.at(pgno);
+        if (before.count(pgno)) dropped_carried.insert(pgno);
+        d.drop(pgno);
+        model.erase(pgno);
+      } else if (rng() % 4 == 0) {
+        d.clear();  // a spill: everything written out, buffers freed
+        model.clear();
+        spilled = true;
+      }
+    }
+    if (rng() % 3 == 0) {
+      d.abort_txn();
+      if (!spilled) {
+        model = before;
+      } else {
+        model.clear();  // untouched carried pages went to the file
+        for (auto [pgno, byte] : touched) model[pgno] = byte;
+      }
+      held_matches("after abort");
+    } else {
+      d.commit_txn();
+      held_matches("after commit");
+    }
+    if (rng() % 10 == 0) {  // the group's flush
+      d.clear();
+      model.clear();
+    }
   }
 }
 

@@ -56,6 +56,11 @@ std::string SimDisk::read_file() const {
 }
 
 void SimDisk::capture() {
+  std::lock_guard lk(mu_);
+  capture_locked();
+}
+
+void SimDisk::capture_locked() {
   if (cut_) return;
   std::string now = read_file();
   const uint64_t pages = now.size() / ps_;
@@ -68,15 +73,17 @@ void SimDisk::capture() {
 }
 
 void SimDisk::cut_now() {
-  capture();
+  std::lock_guard lk(mu_);
+  capture_locked();
   cut_ = true;
 }
 
 IoVerdict SimDisk::before(IoOp op, int, uint64_t) {
+  std::unique_lock lk(mu_);
   if (cut_) return IoVerdict::fail(EIO);
-  if (op == IoOp::write) capture();  // each write's pages become versions of their own
+  if (op == IoOp::write) capture_locked();  // each write's pages become versions of their own
   if (op != IoOp::sync) return IoVerdict::perform();
-  capture();
+  capture_locked();
   if (cut_countdown_ && --cut_countdown_ == 0) {
     cut_ = true;
     return IoVerdict::fail(EIO);
@@ -85,10 +92,14 @@ IoVerdict SimDisk::before(IoOp op, int, uint64_t) {
   versions_.clear();
   syncs_++;
   if (on_sync) on_sync();
+  const unsigned delay = sync_delay_us_;
+  lk.unlock();
+  if (delay) ::usleep(delay);
   return IoVerdict::skip();
 }
 
 SimDisk::ImageStats SimDisk::crash_image(const std::string& out, std::mt19937_64& rng) const {
+  std::lock_guard lk(mu_);
   ImageStats st;
   std::string img = durable_;
   if (seen_.size() > img.size() && rng() % 2) img.resize(seen_.size(), '\0');

@@ -10,6 +10,7 @@
 #include <alder/alder.hpp>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -85,11 +86,28 @@ class SimDisk : public FaultHook {
   void capture();
   /// The power fails during the n-th sync from now (1 = the next), before
   /// that sync completes; 0 disarms.
-  void arm_cut_at_sync(uint64_t n) { cut_countdown_ = n; }
+  void arm_cut_at_sync(uint64_t n) {
+    std::lock_guard lk(mu_);
+    cut_countdown_ = n;
+  }
   /// The power fails now.
   void cut_now();
-  bool is_cut() const { return cut_; }
-  uint64_t syncs_completed() const { return syncs_; }
+  /// Each sync takes this long after the disk has recorded what it makes
+  /// durable (as a real fdatasync does), without holding the disk: other
+  /// threads write meanwhile. For group commit, whose next txns run while a
+  /// sync is in flight. Default 0.
+  void set_sync_delay_us(unsigned us) {
+    std::lock_guard lk(mu_);
+    sync_delay_us_ = us;
+  }
+  bool is_cut() const {
+    std::lock_guard lk(mu_);
+    return cut_;
+  }
+  uint64_t syncs_completed() const {
+    std::lock_guard lk(mu_);
+    return syncs_;
+  }
   /// Called after each sync the disk completes (before the engine's call
   /// returns), e.g. to note which commit is now durable.
   std::function<void()> on_sync;
@@ -105,6 +123,10 @@ class SimDisk : public FaultHook {
 
  private:
   std::string read_file() const;
+  void capture_locked();
+  // Held by every public call: with group commit a sync may come from a
+  // thread other than the writer's, while the writer writes.
+  mutable std::mutex mu_;
   std::string path_;
   uint32_t ps_;
   int fd_ = -1;
@@ -112,6 +134,7 @@ class SimDisk : public FaultHook {
   std::string seen_;     // the file at the last capture
   std::map<uint64_t, std::vector<std::string>> versions_;  // pgno -> since last sync
   uint64_t cut_countdown_ = 0;
+  unsigned sync_delay_us_ = 0;
   uint64_t syncs_ = 0;
   bool cut_ = false;
 };

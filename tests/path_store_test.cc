@@ -452,6 +452,48 @@ TEST(PathStoreConcurrency, ReadManySeesOneSnapshot) {
 }
 
 // 9. match: ids whose key links go exactly to the targets, from the index.
+// Readers resolving links through one small cache (evictions, filter
+// rebuilds) while a writer relinks: every read gives a value one of the
+// links' targets held, never a mix; run under TSan with the Concurrency
+// suites.
+TEST(PathStoreConcurrency, CacheUnderReadsAndRelinks) {
+  TempDir dir;
+  alder::Env env = alder::Env::open(dir.file(), alder_test::fast_options());
+  alder::PathStoreOptions o;
+  o.resolve_cache_entries = 8;
+  PathStore s(env, o);
+  {
+    PathStore::Batch b = s.begin_batch();
+    b.write("t/a", "a");
+    b.write("t/b", "b");
+    for (int i = 0; i < 32; ++i) b.make_link("t/a", "l" + std::to_string(i));
+    b.commit();
+  }
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) s.make_link(i % 2 ? "t/a" : "t/b", "l" + std::to_string(i % 32));
+    stop = true;
+  });
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      for (int i = 0; !stop.load() || i < 200; ++i) {
+        const std::string p = "l" + std::to_string((i * 7 + t) % 32);
+        for (int twice = 0; twice < 2; ++twice) {  // the second read may hit
+          auto v = s.read(p);
+          if (!v || (*v != "a" && *v != "b")) ++bad;
+        }
+      }
+    });
+  }
+  writer.join();
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(s.read("l7"), "a");  // the writer's last link of l7: i = 199, odd
+  EXPECT_GT(s.cache_stats().hits, 0u);
+}
+
 TEST_F(PathStoreTest, B9_Match) {
   // Messages m1..m4 with links "author" and "topic".
   store_.make_link("users/alice", "msgs/m1/author");
@@ -735,6 +777,39 @@ TEST_P(PathStoreCacheRandom, AgreesWithUncached) {
     }
   }
   EXPECT_GT(cached.cache_stats().hits, 0u);
+}
+
+// The cache's filter (resolve_cache.h) lets a lookup miss without the lock
+// when the path was never held; it must not hide a path that is held: after
+// many evictions (each `capacity` of them rebuild the filter) and after an
+// invalidation, a path read twice is a hit the second time.
+TEST(PathStoreCache, FilterNeverHidesAHeldPath) {
+  TempDir dir;
+  alder::Env env = alder::Env::open(dir.file(), alder_test::fast_options());
+  alder::PathStoreOptions o;
+  o.resolve_cache_entries = 8;
+  PathStore s(env, o);
+  s.make_group("d");
+  for (int i = 0; i < 50; ++i) {
+    s.write("d/" + std::to_string(i), std::to_string(i));
+    s.make_link("d/" + std::to_string(i), "l" + std::to_string(i));
+  }
+  auto hit_on_second_read = [&](const std::string& p, const std::string& want) {
+    EXPECT_EQ(s.read(p), want);
+    std::uint64_t hits = s.cache_stats().hits;
+    EXPECT_EQ(s.read(p), want);
+    EXPECT_GT(s.cache_stats().hits, hits) << p;
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(s.read("l" + std::to_string(i)), std::to_string(i));
+    hit_on_second_read("l7", "7");
+    hit_on_second_read("l49", "49");
+  }
+  EXPECT_LE(s.cache_stats().entries, 8u);
+  s.make_link("d/1", "l7");  // a link change empties the cache
+  EXPECT_EQ(s.read("l7"), "1");
+  hit_on_second_read("l7", "1");
+  hit_on_second_read("l3", "3");
 }
 
 // Default hop bound, and a tiny one where cached and uncached hop counts

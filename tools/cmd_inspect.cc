@@ -18,6 +18,7 @@ struct Opts {
   std::string path;
   std::string db;
   bool all = false;
+  bool readers = false;
   bool hex = false;
   bool no_newline = false;
   bool no_overwrite = false;
@@ -51,9 +52,25 @@ void print_db_stat(const std::string& title, const alder::DbStat& s) {
             << "  Entries:         " << s.entries << "\n";
 }
 
+void print_readers(alder::Env& env) {
+  const std::vector<alder::ReaderInfo> rs = env.readers();
+  std::cout << "Readers: " << rs.size()
+            << " (read txns of other processes, from the lock file)\n";
+  for (const alder::ReaderInfo& r : rs) {
+    std::cout << "  pid " << r.pid << "  txn " << r.txnid << "  pages held alone " << r.pages_held;
+    if (r.thread) std::cout << "  thread " << r.thread;
+    if (r.age_seconds >= 0) std::cout << "  age " << r.age_seconds << " s";
+    std::cout << "\n";
+  }
+}
+
 void cmd_stat(const Opts& o) {
   alder::Env env = open_existing_read_only(o.path);
   const alder::EnvStat st = env.stat();
+  if (o.readers) {
+    print_readers(env);  // before this command's own read txn
+    return;
+  }
   alder::Txn txn = env.begin_read();
   std::cout << "Environment: " << o.path << "\n"
             << "  File size:       " << st.file_size << " (" << human_bytes(st.file_size) << ")\n"
@@ -207,37 +224,40 @@ void add_inspect_commands(CLI::App& app) {
   CLI::App* s = sub(app, "stat", "environment and db figures", o);
   s->add_option("--db", o->db, "only this named db");
   s->add_flag("--all", o->all, "every named db too");
+  s->add_flag("--readers", o->readers,
+              "instead: the live read snapshots of other processes (pid, txn id, pages only "
+              "each keeps from reuse)");
   s->callback([o] { cmd_stat(*o); });
 
-  s = sub(app, "get", "print the value of KEY", o);
-  s->add_option("KEY", o->key)->required();
+  s = sub(app, "get", "print the value stored under KEY (exit 1 when KEY is absent)", o);
+  s->add_option("KEY", o->key, "the key")->required();
   s->add_option("--db", o->db, "named db (default: the main db)");
   s->add_flag("--hex", o->hex, "KEY is hex; print the value in hex");
   s->add_flag("-n,--no-newline", o->no_newline, "no newline after the value");
   s->callback([o] { cmd_get(*o); });
 
-  s = sub(app, "put", "store KEY=VALUE (creates the file and the db if needed)", o);
-  s->add_option("KEY", o->key)->required();
-  s->add_option("VALUE", o->value)->required();
+  s = sub(app, "put", "store VALUE under KEY (creates the file and the db if needed)", o);
+  s->add_option("KEY", o->key, "the key")->required();
+  s->add_option("VALUE", o->value, "the value (replaces one stored under KEY)")->required();
   s->add_option("--db", o->db, "named db (created if missing)");
   s->add_flag("--hex", o->hex, "KEY and VALUE are hex");
-  s->add_flag("-N,--no-overwrite", o->no_overwrite, "fail if KEY exists");
+  s->add_flag("-N,--no-overwrite", o->no_overwrite, "keep a value already under KEY and exit 1");
   s->callback([o] { cmd_put(*o); });
 
-  s = sub(app, "del", "delete KEY", o);
-  s->add_option("KEY", o->key)->required();
+  s = sub(app, "del", "delete KEY and its value (exit 1 when KEY is absent)", o);
+  s->add_option("KEY", o->key, "the key")->required();
   s->add_option("--db", o->db, "named db (default: the main db)");
   s->add_flag("--hex", o->hex, "KEY is hex");
   s->callback([o] { cmd_del(*o); });
 
-  s = sub(app, "scan", "print entries in key order: key<TAB>value per line", o);
+  s = sub(app, "scan", "print entries in key order, one a line: the key, a tab, the value", o);
   s->add_option("--db", o->db, "named db (default: the main db)");
-  CLI::Option* prefix = s->add_option("--prefix", o->prefix, "keys starting with P");
-  CLI::Option* from = s->add_option("--from", o->from, "first key (inclusive)");
-  CLI::Option* to = s->add_option("--to", o->to, "end key (exclusive)");
+  CLI::Option* prefix = s->add_option("--prefix", o->prefix, "keys starting with P")->type_name("P");
+  CLI::Option* from = s->add_option("--from", o->from, "first key (inclusive)")->type_name("KEY");
+  CLI::Option* to = s->add_option("--to", o->to, "end key (exclusive)")->type_name("KEY");
   prefix->excludes(from)->excludes(to);
   s->add_flag("--reverse", o->reverse, "descending order");
-  s->add_option("--limit", o->limit, "at most N entries (0: all)");
+  s->add_option("--limit", o->limit, "at most N entries (0: all)")->type_name("N");
   s->add_flag("--keys-only", o->keys_only, "print keys only");
   s->add_flag("--hex", o->hex, "arguments are hex; print keys and values in hex "
                                 "(otherwise printable bytes as is, others as \\hh)");

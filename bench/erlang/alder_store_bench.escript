@@ -14,8 +14,13 @@
 %%   read x8        the same N reads split over 8 processes (throughput)
 %%   group load     N keys in groups of 10, make_group + write, batches of 1000
 %%   list           L random group listings, each must list its 10 keys (checked)
+%%   durable x1     N/50 writes, one durable commit each (<<"durability">> =>
+%%                  <<"sync">>), from one process
+%%   durable x64    the same from 64 processes at once (group commit: their
+%%                  commits share fdatasyncs); all keys read back (checked)
 %%
-%% One Erlang process issues every call (as the C++ bench uses one thread).
+%% One Erlang process issues every call (as the C++ bench uses one thread),
+%% except in "read x8" and "durable x64".
 %% With --cxx PATH it also runs the C++ bench (PATH --dir DIR --n N --lists
 %% L) and prints the C++/Erlang ratio per phase (the overhead of the NIF
 %% path). A program, not a test: exits 2 only if a check fails.
@@ -34,7 +39,8 @@ main(Args) ->
     io:format("machine: ~p schedulers, ~p dirty I/O schedulers, OTP ~s~n",
               [erlang:system_info(schedulers), erlang:system_info(dirty_io_schedulers),
                erlang:system_info(otp_release)]),
-    io:format("workload: n ~p, lists ~p, group 10, batches of 1000, durability no_sync~n", [N, L]),
+    io:format("workload: n ~p, lists ~p, group 10, batches of 1000, durability no_sync "
+              "(durable phases: sync)~n", [N, L]),
     Base = filename:join(Dir, "alder-store-bench-" ++ os:getpid()),
     rand:seed(exsss, {42, 43, 44}),
     S1 = store(Base, "plain"),
@@ -52,7 +58,13 @@ main(Args) ->
     Groups = (N + 9) div 10,
     ListOrder = [rand:uniform(Groups) - 1 || _ <- lists:seq(1, L)],
     LR = rate(L, fun() -> [check_list(alder_store:list(S3, group(G)), G, N) || G <- ListOrder] end),
-    [ok = alder_store:stop(S) || S <- [S1, S2, S3, S4]],
+    ND = max(64, N div 50),
+    S5 = store(Base, "durable-1", <<"sync">>),
+    D1 = rate(ND, fun() -> durable_writes(S5, ND, 1) end),
+    S6 = store(Base, "durable-64", <<"sync">>),
+    D64 = rate(ND, fun() -> durable_writes(S6, ND, 64) end),
+    [check_read(alder_store:read(S6, key(I)), I) || I <- lists:seq(0, ND - 1)],
+    [ok = alder_store:stop(S) || S <- [S1, S2, S3, S4, S5, S6]],
     os:cmd("rm -rf '" ++ Base ++ "'"),
     Cxx = cxx_rates(Opts),
     Rows = [{"write", "N writes of key-<i>, one commit each", W, "write"},
@@ -62,7 +74,9 @@ main(Args) ->
             {"read_many", "N random reads, 100 per call, 0 misses", RM, none},
             {"read x8", "N random reads over 8 processes", R8, none},
             {"group load", "N keys in groups of 10, batches of 1000", GL, "group load"},
-            {"list", "random group lists, all keys present", LR, "list"}],
+            {"list", "random group lists, all keys present", LR, "list"},
+            {"durable x1", "N/50 durable writes, 1 process", D1, none},
+            {"durable x64", "N/50 durable writes, 64 processes", D64, none}],
     io:format("~n| ~-13s | ~-40s | ~13s | ~13s | ~9s |~n",
               ["phase", "what", "Erlang op/s", "C++ op/s", "C++/Erl"]),
     io:format("|~s|~s|~s|~s|~s|~n", [lists:duplicate(15, $-), lists:duplicate(42, $-),
@@ -104,10 +118,12 @@ setup_code_path() ->
             halt(1)
     end.
 
-store(Base, Name) ->
+store(Base, Name) -> store(Base, Name, <<"no_sync">>).
+
+store(Base, Name, Durability) ->
     Opts = #{<<"store-module">> => alder_store,
              <<"name">> => unicode:characters_to_binary(filename:join(Base, Name)),
-             <<"alder-flags">> => [no_sync]},
+             <<"durability">> => Durability},
     ok = alder_store:reset(Opts),
     {ok, _} = alder_store:start(Opts),
     Opts.
@@ -135,6 +151,16 @@ parallel_reads(S, Order, P) ->
     Pids = [spawn_link(fun() -> [check_read(alder_store:read(S, key(I)), I) || I <- C],
                                 Self ! {read_done, self()} end) || C <- Chunks],
     [receive {read_done, Pid} -> ok end || Pid <- Pids].
+
+%% N single-write durable commits of key-<i>, split over P processes.
+durable_writes(S, N, P) ->
+    Self = self(),
+    Pids = [spawn_link(fun() ->
+                               [ok = alder_store:write(S, key(I), value(I))
+                                || I <- lists:seq(J, N - 1, P)],
+                               Self ! {write_done, self()}
+                       end) || J <- lists:seq(0, P - 1)],
+    [receive {write_done, Pid} -> ok end || Pid <- Pids].
 
 split([], _) -> [];
 split(L, K) when length(L) =< K -> [L];

@@ -121,6 +121,11 @@ int alder_env_open(const char* path, const alder_env_options* opts,
 /* Closes and frees env (NULL is a no-op). Live txns must be finished. */
 void alder_env_close(alder_env* env);
 int alder_env_sync(alder_env* env);
+/* Blocks until commit `txnid` (from alder_txn_commit_nowait) is durable
+ * (Env::wait_durable). ALDER_ENV_FAILED when the sync covering it failed,
+ * ALDER_INVALID when no commit has that id yet. Not from a thread whose
+ * write txn is live. */
+int alder_env_wait_durable(alder_env* env, uint64_t txnid);
 int alder_env_stat(alder_env* env, alder_stat* stat);
 /* Full verify; on failure *bad_page (may be NULL) gets the first bad page. */
 int alder_env_verify(alder_env* env, uint64_t* bad_page);
@@ -130,6 +135,11 @@ size_t alder_env_max_key_size(alder_env* env);
 int alder_txn_begin(alder_env* env, unsigned flags, alder_txn** txn);
 /* Commits and frees txn, also on failure. */
 int alder_txn_commit(alder_txn* txn);
+/* Commits without waiting for durability (CommitFlags::no_wait: returns
+ * once the commit is the base of the next write txn; readers see it once a
+ * background sync covers it) and frees txn, also on failure. *txnid (may
+ * be NULL) gets the id to pass to alder_env_wait_durable. */
+int alder_txn_commit_nowait(alder_txn* txn, uint64_t* txnid);
 /* Aborts and frees txn (NULL is a no-op). */
 void alder_txn_abort(alder_txn* txn);
 

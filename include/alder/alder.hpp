@@ -163,6 +163,26 @@ struct EnvStat {
   std::uint64_t last_txn_id = 0;  ///< id of the latest commit
   std::uint64_t named_dbs = 0;    ///< number of named dbs
   std::uint32_t readers = 0;      ///< live read txns of this process
+  /// Group commit (Durability::sync), since the env was opened: syncs run
+  /// by commits, the commits they made durable, and the pages they wrote
+  /// (the union of what each group's txns changed; meta pages not counted).
+  /// commits_synced / group_syncs is the mean group size.
+  std::uint64_t group_syncs = 0;
+  std::uint64_t commits_synced = 0;
+  std::uint64_t pages_synced = 0;
+};
+
+/// One live read snapshot, from Env::readers().
+struct ReaderInfo {
+  std::uint32_t pid = 0;        ///< process holding it
+  std::uint64_t thread = 0;     ///< OS thread id (gettid) that took it; 0: another process
+  std::uint64_t txnid = 0;      ///< the commit it sees
+  double age_seconds = -1;      ///< since it was taken; -1: unknown (another process)
+  /// Freed pages that this snapshot alone keeps from being reused: ending
+  /// it makes them free (at the next write txn), unless the last synced
+  /// commit still needs them. Pages of the freelist's records whose only
+  /// pin is this snapshot.
+  std::uint64_t pages_held = 0;
 };
 
 /// Result of Env::verify(). ok() when every page checked out.
@@ -192,6 +212,17 @@ enum class PutFlags : unsigned {
 constexpr PutFlags operator|(PutFlags a, PutFlags b) {
   return PutFlags(unsigned(a) | unsigned(b));
 }
+
+/// Flags for Txn::commit.
+enum class CommitFlags : unsigned {
+  none = 0,
+  /// Durability::sync: return once the commit is the base of this env's
+  /// next write txn, before it is durable (lmdb-js's overlapping sync,
+  /// libmdbx's commit-then-sync). Readers do not see it until a sync
+  /// covers it; Env::wait_durable(id) waits for that. The env starts that
+  /// sync in the background. Other modes: as none.
+  no_wait = 1,
+};
 
 /// Iteration direction for ranges.
 enum class Direction { forward, reverse };
@@ -359,9 +390,38 @@ class Txn {
   /// Makes the txn's writes durable per the env's Durability and ends it.
   /// A read txn's commit just ends it. On failure the txn is aborted and
   /// the database is as it was before the txn.
+  ///
+  /// With Durability::sync, commits of many threads share fdatasyncs
+  /// (group commit, docs/DURABILITY.md): the txn writes its pages, hands
+  /// the writer lock on, and returns when a sync covers it, so the next
+  /// txn is built while this one syncs. It still returns only when durable.
+  /// If that sync fails, commit throws env_failed, the txn is not
+  /// committed (it does not reappear on reopen) and the env refuses
+  /// further writes (reopen it); the same holds for every txn committed
+  /// after it and before the failure.
   void commit();
+  /// commit() with flags (CommitFlags::no_wait: see there). Returns the
+  /// txn's id (the id Env::wait_durable takes); for a read txn, or a write
+  /// txn that wrote nothing, its snapshot id. With no_wait, a failure of
+  /// the later sync is reported by Env::wait_durable and by every later
+  /// write (env_failed), not here.
+  std::uint64_t commit(CommitFlags flags);
   /// Discards the txn's writes and ends it. Never throws.
   void abort() noexcept;
+
+  /// Read txns (LMDB's mdb_txn_reset / mdb_txn_renew): reset() lets go of
+  /// the snapshot, so it no longer keeps pages from being reused, but
+  /// keeps the txn and its reader slot; renew() then takes the newest
+  /// commit as a fresh snapshot, without a new slot or allocation. For a
+  /// long-lived reader thread that reads now and then. Between the two,
+  /// every call but renew(), reset() (a no-op) and abort() throws
+  /// txn_finished; views and cursors taken before reset() must not be
+  /// used after it (a cursor's calls throw txn_finished; open a new one).
+  /// Throw invalid_argument for a write txn, txn_finished after
+  /// commit/abort; renew() throws env_closed when the env was closed.
+  /// Not thread-safe (one thread uses a txn at a time).
+  void reset();
+  void renew();
 
  private:
   friend class Env;
@@ -402,9 +462,26 @@ class Env {
   std::optional<Txn> try_begin_write();
 
   /// fdatasync everything committed so far; needed only with
-  /// Durability::no_sync / no_meta_sync / map_async. Throws io_error.
+  /// Durability::no_sync / no_meta_sync / map_async, or after commits with
+  /// CommitFlags::no_wait. Throws io_error, env_failed.
   void sync();
+  /// Blocks until the commit with id `txnid` (Txn::commit's result) is
+  /// durable, syncing if needed; returns at once if it is. With no_sync or
+  /// no_meta_sync this is sync() when txnid is not yet durable. Throws
+  /// env_failed when the sync that was to cover it failed, invalid_argument
+  /// when no commit has that id yet. Thread-safe; must not be called by a
+  /// thread whose write txn is live (that txn holds the writer lock the
+  /// sync needs).
+  void wait_durable(std::uint64_t txnid);
   EnvStat stat();
+  /// Every live read snapshot: this env's read txns, and those other
+  /// processes registered in the lock file (read-only envs). Reset read
+  /// txns (Txn::reset) hold none and are not listed. Sorted by txnid
+  /// (oldest first). Reads the freelist of the latest commit to compute
+  /// pages_held (a read txn, like verify(); cost grows with the freelist).
+  /// Thread-safe; a snapshot may end while the list is built. Follows
+  /// LMDB's mdb_reader_list, plus what each reader costs.
+  std::vector<ReaderInfo> readers();
   /// Walks every page reachable from the latest commit: checksums in the
   /// parents, page types, key order, bounds, and that every page is used or
   /// free exactly once. Reads the whole file; takes a read txn.

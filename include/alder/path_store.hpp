@@ -39,7 +39,9 @@
 //   busy              a PathStore write method called from the thread that
 //                     has an open Batch on the same PathStore (use the Batch)
 //   corrupted         an entry of the store's dbs has an unknown kind byte
-//   version_mismatch  the file holds a path store of another layout version
+//   version_mismatch  the file holds a path store of a layout version this
+//                     build does not read (layout 1 is converted on open,
+//                     but not through a read-only env)
 //   read_only         a write through a read-only env, or a PathStore built
 //                     on a read-only env that holds no path store yet
 //   txn_finished      use of a committed or aborted Batch
@@ -145,11 +147,17 @@ class PathStore {
   class Snapshot;
 
   /// Opens (creating, in one write txn, when the env is writable) the
-  /// store's named dbs "path_store.entries", "path_store.children",
-  /// "path_store.links" and "path_store.meta" in env. Several PathStores may
-  /// share one Env (each has its own cache; they stay coherent). Throws
-  /// invalid_argument (bad options), version_mismatch, read_only (read-only
-  /// env without a store), and the engine's open_db/commit errors.
+  /// store's named dbs "path_store.tree", "path_store.links" and
+  /// "path_store.meta" in env (layout 2, docs/PATH_STORE.md). A store of
+  /// layout 1 (alder 0.1 before layout 2: "path_store.entries" and
+  /// "path_store.children") is converted in that one write txn, all or
+  /// nothing. Several PathStores may share one Env (each has its own cache;
+  /// they stay coherent). Throws invalid_argument (bad options),
+  /// version_mismatch (a layout this build does not know, or a layout-1
+  /// store in a read-only env, which cannot be converted: open it writable
+  /// once), read_only (read-only env without a store), corrupted (a
+  /// layout-1 entry that cannot be converted; the file is left as it was),
+  /// and the engine's open_db/put/commit errors.
   explicit PathStore(Env& env, const PathStoreOptions& options = {});
   PathStore(PathStore&&) noexcept;
   PathStore& operator=(PathStore&&) noexcept;
@@ -202,13 +210,16 @@ class PathStore {
   /// Names of the immediate children of what path resolves to, each once,
   /// sorted bytewise. An empty group (or the root of an empty store) gives
   /// an empty list; nullopt when the resolved path is a cycle, or is neither
-  /// a group nor has children (missing, or a value). Costs O(children).
+  /// a group nor has children (missing, or a value). Costs one seek and a
+  /// cursor step per child, plus one seek per child that has entries below
+  /// it (a skip-scan of the tree: docs/PATH_STORE.md, "Layout").
   std::optional<std::vector<std::string>> list(const PathRef& path);
   /// Paged list(): at most limit names. Forward: names > from, ascending;
   /// reverse: names < from, descending; an empty from starts at the first
   /// (forward) or last (reverse) child. Continue with from = the last name
-  /// of the previous page while `more`. nullopt as for list(). Costs
-  /// O(limit) plus one seek. Throws invalid_argument for limit 0.
+  /// of the previous page while `more`. nullopt as for list(). Costs as
+  /// list() for `limit` names plus one seek. Throws invalid_argument for
+  /// limit 0, or a `from` holding '/' or NUL.
   std::optional<ListPage> list(const PathRef& path, std::string_view from, std::size_t limit,
                                Direction direction = Direction::forward);
   /// The ids X (non-root paths, sorted, unique) such that for every
@@ -269,6 +280,11 @@ class PathStore::Batch {
   /// Commits every write of the batch at once (env's Durability). On
   /// failure nothing of the batch is applied, and the Batch is finished.
   void commit();
+  /// commit() with flags (Txn::commit(CommitFlags)): with
+  /// CommitFlags::no_wait it returns once the batch is the base of the
+  /// next write, before it is durable; Env::wait_durable(id) waits. Returns
+  /// the commit's txn id.
+  std::uint64_t commit(CommitFlags flags);
   /// Discards the batch. Never throws.
   void abort() noexcept;
   /// Still open (neither committed nor aborted).

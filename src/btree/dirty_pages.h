@@ -17,6 +17,14 @@
 // rebuilt from cells that point into its old page). Buffers are malloc'ed
 // (16-byte aligned; page code never needs more).
 //
+// Carrying pages across txns (group commit, src/txn/group_commit.h): with
+// Durability::sync a committed txn's pages stay here, unwritten, until the
+// flush of its group writes them; the next txns of the chain change them in
+// place (adopt()) instead of copying them to new page numbers, so a group
+// writes the union of its txns' pages. Between begin_txn() and
+// commit_txn()/abort_txn() every change to a page an earlier txn left here
+// is logged, so abort_txn() gives the chain back exactly what it committed.
+//
 // Not thread-safe: owned by the writer.
 #pragma once
 
@@ -45,8 +53,23 @@ class DirtyPages {
   /// be held already; contents undefined.
   uint8_t* add(uint64_t pgno, uint32_t n);
   /// Forgets the run at pgno (freed by the txn): it will not be written.
-  /// The buffer stays readable until clear(). No-op if not held.
+  /// The buffer stays readable until clear() (or commit_txn()). No-op if
+  /// not held.
   void drop(uint64_t pgno);
+
+  /// Starts logging this txn's changes to runs earlier txns left here.
+  void begin_txn();
+  /// A run an earlier txn left here, made this txn's to change: the
+  /// returned buffer holds a copy, the old one is kept for abort_txn().
+  /// The run's own buffer if this txn already has it; nullptr if not held
+  /// (spilled to the file).
+  uint8_t* adopt(uint64_t pgno);
+  /// The txn committed: its runs stay (carried to the next txn); buffers
+  /// kept for an abort are recycled.
+  void commit_txn();
+  /// The txn aborted: runs it added are dropped, runs it adopted or dropped
+  /// get their old buffers back.
+  void abort_txn();
 
   /// Bytes in buffers handed out since the last clear() (dropped included):
   /// the txn's dirty memory, which the spill bound applies to.
@@ -78,6 +101,12 @@ class DirtyPages {
     uint64_t pgno = kEmpty;
     uint8_t* data = nullptr;
     uint32_t pages = 0;
+    uint32_t gen = 0;  // the txn (gen_) that added or adopted it
+  };
+  // One change of the running txn, for abort_txn().
+  struct Undo {
+    enum Kind : uint8_t { added, adopted, dropped } kind;
+    Slot old;  // the slot before the change (pgno only, for added)
   };
   static constexpr uint64_t kEmpty = ~uint64_t{0};  // no page has this number
   static constexpr size_t kMinSlots = 64;
@@ -90,6 +119,9 @@ class DirtyPages {
   }
   void resize_table(size_t slots);  // a power of 2 > count_
   void recycle(const Entry& e);
+  uint8_t* take_buffer(uint32_t n);  // from the pool or malloc
+  void insert(const Slot& s);        // pgno not held
+  void erase(size_t i);              // slot i, which is held
 
   uint32_t page_size_;
   uint64_t keep_pages_;
@@ -100,6 +132,9 @@ class DirtyPages {
   unsigned shift_ = 64;         // 64 - log2(slots_.size())
   std::vector<Entry> retired_;  // dropped, still readable until clear()
   std::vector<uint8_t*> pool_;  // free single-page buffers
+  uint32_t gen_ = 0;            // bumped by begin_txn()
+  bool logging_ = false;        // between begin_txn() and its end
+  std::vector<Undo> undo_;      // the running txn's changes; owns `old` buffers
 };
 
 }  // namespace alder::btree

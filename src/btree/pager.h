@@ -9,6 +9,13 @@
 // spilled (written to the file before commit to bound memory), in the file:
 // either way at its own page number, which no snapshot can see, so a spilled
 // page that is written again is simply copied back into a buffer.
+//
+// Group commit (src/txn/group_commit.h) adds pages carried from earlier txns
+// of the writer chain: their references carry a txnid in [dirty_from, T),
+// they are looked up in DirtyPages first (the file does not hold them until
+// the group's flush), and touching one that is still held changes it in
+// place (adopt()) instead of copying it: no reader can see it and no meta
+// names it.
 #pragma once
 
 #include <cstdint>
@@ -49,7 +56,15 @@ struct Pager {
   uint64_t txnid = kNoWriter;
   PageAllocator* alloc = nullptr;
   DirtyPages* dirty = nullptr;
+  /// Oldest txn whose pages may be held in `dirty` (== txnid unless the
+  /// writer chain carries pages).
+  uint64_t dirty_from = kNoWriter;
   bool verify_checksums = false;  ///< EnvOptions::verify_checksums
+
+  /// Pages written by txn `birth` may be held in `dirty`.
+  bool maybe_dirty(uint64_t birth) const {
+    return dirty && birth >= dirty_from && birth <= txnid;
+  }
 
   /// A page as the file (mapping) holds it, bounds-checked.
   const uint8_t* read(uint64_t pgno) const {
@@ -61,7 +76,7 @@ struct Pager {
   const uint8_t* read_run(uint64_t pgno, uint64_t n, uint64_t birth) const {
     if (pgno < 2 || n == 0 || pgno + n > map_pages || pgno + n < pgno)
       throw_corrupted(pgno, "overflow run out of range");
-    if (dirty && birth == txnid)
+    if (maybe_dirty(birth))
       if (const uint8_t* p = dirty->find(pgno)) return p;
     return map + pgno * page_size;
   }
@@ -69,7 +84,12 @@ struct Pager {
   /// checked against ref.csum unless this txn wrote it (its reference is
   /// not sealed yet). Throws corrupted.
   const uint8_t* read_checked(const page::ChildRef& ref) const {
-    if (dirty && ref.txnid == txnid) return read_run(ref.pgno, 1, ref.txnid);
+    if (maybe_dirty(ref.txnid)) {
+      if (ref.txnid == txnid) return read_run(ref.pgno, 1, ref.txnid);  // not sealed yet
+      const uint8_t* in_file = read(ref.pgno);  // bounds
+      if (const uint8_t* p = dirty->find(ref.pgno)) return p;
+      (void)in_file;  // carried and spilled: sealed, checked below
+    }
     const uint8_t* p = read(ref.pgno);
     if (verify_checksums && page::checksum(p, page_size, ref.pgno) != ref.csum)
       throw_corrupted(ref.pgno, "checksum mismatch (torn, stale or damaged page)");
@@ -85,6 +105,14 @@ struct Pager {
     std::memcpy(p, src, page_size);
     return p;
   }
+  /// A page an earlier txn of the chain wrote (`birth` in [dirty_from,
+  /// txnid)) and left in `dirty`, made this txn's to change in place; the
+  /// caller stamps it and its reference with txnid. nullptr if it is not
+  /// such a page (then copy it as usual).
+  uint8_t* adopt(uint64_t pgno, uint64_t birth) const {
+    if (!dirty || birth < dirty_from || birth >= txnid) return nullptr;
+    return dirty->adopt(pgno);
+  }
   /// A new run of n pages (contents undefined) at a freshly allocated pgno.
   uint8_t* new_run(uint32_t n, uint64_t* pgno) {
     ALDER_DCHECK(alloc && dirty && n >= 1);
@@ -96,7 +124,7 @@ struct Pager {
   /// id its reference carries.
   void release(uint64_t pgno, uint32_t n, uint64_t birth) {
     ALDER_DCHECK(alloc && dirty);  // write txns only
-    if (birth == txnid) dirty->drop(pgno);
+    if (maybe_dirty(birth)) dirty->drop(pgno);
     alloc->release(pgno, n, birth);
   }
   void free_page(uint64_t pgno, uint64_t birth) { release(pgno, 1, birth); }

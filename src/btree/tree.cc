@@ -67,6 +67,11 @@ void Tree::count_page(uint8_t type, int delta) {
 // when this txn already wrote it) and stamps the reference that leads to it.
 uint8_t* Tree::touch_root() {
   if (ref_.root_txnid == pg_.txnid) return pg_.writable_page(ref_.root);
+  if (uint8_t* p = pg_.adopt(ref_.root, ref_.root_txnid)) {  // carried: in place
+    page::header(p)->txnid = pg_.txnid;
+    ref_.root_txnid = pg_.txnid;
+    return p;
+  }
   const uint8_t* old = pg_.read_checked(root_ref(ref_));
   if (std::string p = Node(old, pg_.page_size).heap_problem(); !p.empty())
     throw_corrupted(ref_.root, p);
@@ -84,6 +89,11 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
   Node n(parent, pg_.page_size);
   ChildRef c = n.child(idx);
   if (c.txnid == pg_.txnid) return pg_.writable_page(c.pgno);
+  if (uint8_t* p = pg_.adopt(c.pgno, c.txnid)) {  // carried: in place
+    page::header(p)->txnid = pg_.txnid;
+    NodeWriter(parent, pg_.page_size).set_child(idx, {c.pgno, pg_.txnid, 0});
+    return p;
+  }
   const uint8_t* old = pg_.read_checked(c);
   uint8_t t = page::header(old)->type;
   if (t != page::kLeaf && t != page::kBranch)

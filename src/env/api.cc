@@ -90,11 +90,30 @@ std::optional<Txn> Env::try_begin_write() {
 void Env::sync() {
   detail::EnvImpl& e = live(impl_);
   if (e.state().read_only) return;
-  txn::Writer::Guard g = e.state().writer.lock();
-  txn::sync_committed(e.state(), *g);
+  txn::sync_env(e.state());
+}
+
+void Env::wait_durable(std::uint64_t txnid) {
+  detail::EnvImpl& e = live(impl_);
+  txn::EnvState& s = e.state();
+  if (s.read_only) return;
+  const txn::GroupCommit::State st = s.group.state();
+  if (txnid > st.head)
+    throw Error(ErrorCode::invalid_argument,
+                "wait_durable: no commit has id " + std::to_string(txnid) + " (the newest is " +
+                    std::to_string(st.head) + ")");
+  if (txnid <= st.durable) return;
+  if (s.durability == Durability::sync) {
+    if (s.writer.failed.load() && txnid > st.durable)
+      throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
+    s.group.wait(s, txnid);
+  } else {
+    txn::sync_env(s);
+  }
 }
 
 EnvStat Env::stat() { return live(impl_).stat(); }
+std::vector<ReaderInfo> Env::readers() { return live(impl_).readers(); }
 VerifyResult Env::verify() { return live(impl_).verify(); }
 std::size_t Env::max_key_size() const { return page::max_key(page_size()); }
 std::uint32_t Env::page_size() const { return live(impl_).state().page_size; }
@@ -179,6 +198,17 @@ Range Txn::prefix(Dbi dbi, std::string_view p, Direction dir) {
   return range(dbi, p, h, dir);
 }
 
+void Txn::reset() { impl().core.reset(); }
+void Txn::renew() { impl().core.renew(); }
+
+std::uint64_t Txn::commit(CommitFlags flags) {
+  detail::TxnImpl& t = impl();
+  const std::uint64_t id = t.core.id();
+  const bool wrote = !t.core.read_only() && t.core.write_gen() != 0;
+  t.core.commit(flags != CommitFlags::no_wait);
+  return wrote ? id : t.core.meta().txnid;
+}
+
 void Txn::commit() {
   impl().core.commit();
   impl_.reset();
@@ -194,6 +224,9 @@ void CursorImpl::revalidate(bool* was_valid, bool* on_same_key) {
   *was_valid = cur.valid();
   *on_same_key = true;
   txn->check_usable();
+  if (snap != txn->snapshot_gen())
+    throw Error(ErrorCode::txn_finished,
+                "cursor of a snapshot ended by Txn::reset(); open a new one after renew()");
   if (txn->write_gen() == gen) return;
   gen = txn->write_gen();
   txn->tree_ref(dbi);  // throws unknown_db if the db was dropped
@@ -259,7 +292,9 @@ bool Cursor::find(std::string_view key) {
   return c.cur.find(key);
 }
 bool Cursor::valid() const {
-  if (!impl_ || impl_->txn->finished()) return false;
+  if (!impl_ || impl_->txn->finished() || impl_->txn->is_reset() ||
+      impl_->snap != impl_->txn->snapshot_gen())
+    return false;
   return impl_->cur.valid();
 }
 

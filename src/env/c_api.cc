@@ -124,6 +124,14 @@ int alder_env_sync(alder_env* env) {
   });
 }
 
+int alder_env_wait_durable(alder_env* env, uint64_t txnid) {
+  return guard([&] {
+    if (!env) return ALDER_INVALID;
+    env->env.wait_durable(txnid);
+    return ALDER_SUCCESS;
+  });
+}
+
 int alder_env_stat(alder_env* env, alder_stat* st) {
   return guard([&] {
     if (!env || !st) return ALDER_INVALID;
@@ -175,6 +183,17 @@ int alder_txn_commit(alder_txn* txn) {
   int rc = guard([&] {
     if (!txn) return ALDER_INVALID;
     txn->txn.commit();
+    return ALDER_SUCCESS;
+  });
+  delete txn;
+  return rc;
+}
+
+int alder_txn_commit_nowait(alder_txn* txn, uint64_t* txnid) {
+  int rc = guard([&] {
+    if (!txn) return ALDER_INVALID;
+    uint64_t id = txn->txn.commit(alder::CommitFlags::no_wait);
+    if (txnid) *txnid = id;
     return ALDER_SUCCESS;
   });
   delete txn;

@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "page/node.h"
+#include "util/check.h"
 
 namespace alder::detail {
 
@@ -173,8 +174,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   w->last = chosen->meta;
   w->last_inline = chosen->inline_free;
   w->last_slot = chosen->slot;
-  w->synced_txnid = chosen->meta.txnid;
-  w->synced_slot = chosen->slot;
+  s.group.reset(chosen->meta.txnid, chosen->slot);
   // What is in the page cache (say, from a crashed process) is now made
   // durable, so the recovered state is the synced one.
   if (!o.read_only) s.file.datasync();
@@ -203,14 +203,17 @@ void EnvImpl::close() {
     throw Error(ErrorCode::busy, "close: transactions are still live");
   if (!s.read_only && !s.writer.failed.load()) {
     try {
+      txn::sync_env(s);
+      s.group.stop();
       txn::Writer::Guard w = s.writer.lock();
-      txn::sync_committed(s, *w);
       // Clean shutdown: the other slot gets a copy of the newest meta, so a
       // later open has no older state to fall back to, and a file cut short
       // or damaged since is reported instead of silently rolled back.
+      const txn::GroupCommit::State synced = s.group.state();
+      ALDER_DCHECK(synced.durable == w->last.txnid);
       std::vector<uint8_t> page(s.page_size);
       txn::encode_meta(w->last, w->last_inline, page.data(), s.page_size);
-      s.file.pwrite(page.data(), page.size(), uint64_t(1 - w->last_slot) * s.page_size);
+      s.file.pwrite(page.data(), page.size(), uint64_t(1 - synced.slot) * s.page_size);
       s.sync_file();
       // Trim the free tail, unless readers of other envs (other processes)
       // are live: their snapshots may reach pages past the newest commit's.
@@ -227,7 +230,8 @@ void EnvImpl::close() {
 void EnvImpl::release() noexcept {
   if (!st_) return;
   st_->closed.store(true);
-  st_->writer.lock()->flusher.reset();  // joins its thread, which uses the descriptor
+  st_->group.stop();                     // joins its thread, which uses the descriptor
+  st_->writer.lock()->flusher.reset();  // likewise
   st_->map.unmap();
   st_->meta_map.unmap();
   st_->file.close();
@@ -246,6 +250,10 @@ EnvStat EnvImpl::stat() {
   out.last_txn_id = m.txnid;
   out.named_dbs = m.catalog.entries;
   out.readers = s.readers.count() + (s.shared ? s.shared->count() : 0);
+  const txn::GroupCommit::Figures g = s.group.figures();
+  out.group_syncs = g.flushes;
+  out.commits_synced = g.covered;
+  out.pages_synced = g.pages;
   return out;
 }
 

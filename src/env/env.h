@@ -27,6 +27,8 @@ class EnvImpl {
   void close();
   EnvStat stat();
   VerifyResult verify();
+  /// See alder::Env::readers (env/readers.cc).
+  std::vector<ReaderInfo> readers();
   /// Runs f(txn, inline_free_words) on a read txn of the latest commit and
   /// that commit's inline freelist words (one published pair: see
   /// EnvState::published); verify() and copy() need both.
@@ -57,7 +59,8 @@ class TxnImpl {
 class CursorImpl {
  public:
   CursorImpl(txn::Txn& t, Dbi d)
-      : txn(&t), dbi(d), cur(t.pager(), *t.tree_ref(d)), gen(t.write_gen()) {}
+      : txn(&t), dbi(d), cur(t.pager(), *t.tree_ref(d)), gen(t.write_gen()),
+        snap(t.snapshot_gen()) {}
   /// In a write txn, re-seeks when the txn wrote since the last move;
   /// returns whether the cursor had to move to stay on a live key.
   void revalidate(bool* was_valid, bool* on_same_key);
@@ -65,6 +68,7 @@ class CursorImpl {
   Dbi dbi;
   btree::TreeCursor cur;
   uint64_t gen;
+  uint64_t snap;  // the txn's snapshot_gen() when opened: renew() ends the cursor
 };
 
 /// Full structural and checksum walk of the snapshot meta sees. With

@@ -51,8 +51,11 @@ struct IoVerdict {
 /// Decides the fate of each I/O operation of the env it is attached to.
 /// Tests attach one with detail::open_env_with_hook (env/testing.h); the
 /// hook must outlive the env. Called by the thread making the call: the
-/// writer for sync/grow/truncate, the opener for open/read/map/create.
-/// Not called concurrently for one env (the writer lock serializes them).
+/// writer for write/grow/truncate, the opener for open/read/map/create;
+/// a sync by whichever thread runs it. With Durability::sync the group
+/// commit's fdatasync runs outside the writer lock (src/txn/group_commit.h),
+/// so a sync may be called while the next writer writes: a hook used with
+/// several committing threads must be thread-safe.
 class FaultHook {
  public:
   virtual ~FaultHook() = default;

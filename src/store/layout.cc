@@ -25,18 +25,24 @@ std::string encode(Kind kind, std::string_view payload) {
   return out;
 }
 
-std::string child_key(std::string_view parent, std::string_view name) {
+void tree_key(std::string_view norm, std::string& out) {
+  out.assign(norm);
+  for (char& ch : out) {
+    if (ch == '/') ch = '\0';
+  }
+}
+
+std::string tree_key(std::string_view norm) {
   std::string out;
-  out.reserve(parent.size() + 1 + name.size());
-  out.append(parent);
-  out.push_back('\0');
-  out.append(name);
+  tree_key(norm, out);
   return out;
 }
 
-std::string child_prefix(std::string_view parent) {
-  std::string out(parent);
-  out.push_back('\0');
+std::string path_of_key(std::string_view key) {
+  std::string out(key);
+  for (char& ch : out) {
+    if (ch == '\0') ch = '/';
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 // On-disk layout of the path store inside alder named dbs (see
-// docs/PATH_STORE.md): db names, the entry encoding (kind byte out of band of
-// the user's bytes) and the keys of the two indexes.
+// docs/PATH_STORE.md, "Layout"): db names, the entry encoding (kind byte out
+// of band of the user's bytes), the tree key of a path and the key of the
+// link (match) index.
 #pragma once
 
 #include <cstdint>
@@ -10,15 +11,16 @@
 
 namespace alder::store {
 
-inline constexpr std::string_view kEntriesDb = "path_store.entries";
-inline constexpr std::string_view kChildrenDb = "path_store.children";
+/// Layout 2: one tree of entries keyed by tree_key(path), the link index and
+/// the meta record.
+inline constexpr std::string_view kTreeDb = "path_store.tree";
 inline constexpr std::string_view kLinksDb = "path_store.links";
 inline constexpr std::string_view kMetaDb = "path_store.meta";
 
 /// Meta keys: layout version (decimal text) and link generation (8 bytes LE).
 inline constexpr std::string_view kVersionKey = "version";
 inline constexpr std::string_view kLinkGenKey = "link_gen";
-inline constexpr std::string_view kLayoutVersion = "1";
+inline constexpr std::string_view kLayoutVersion = "2";
 
 /// First byte of an entry's stored value.
 enum class Kind : char { value = 'v', group = 'g', link = 'l' };
@@ -36,10 +38,16 @@ std::optional<Decoded> decode(std::optional<std::string_view> stored, std::strin
 /// Stored form of an entry: kind byte followed by the payload.
 std::string encode(Kind kind, std::string_view payload);
 
-/// Key in the children db: parent + '\0' + name.
-std::string child_key(std::string_view parent, std::string_view name);
-/// Prefix of every child key of parent: parent + '\0'.
-std::string child_prefix(std::string_view parent);
+/// The tree key of a normalised path: the path with every '/' replaced by
+/// '\0'. Since NUL is the least byte and never part of a name, every key
+/// below `p` ("p\0...") sorts right after `p` and before any sibling that
+/// extends p's last name ("p-x"): a group's whole subtree is one contiguous
+/// key range, its children appear in bytewise name order, and a listing is
+/// a scan of that range that skips each child's own subtree.
+void tree_key(std::string_view norm, std::string& out);
+std::string tree_key(std::string_view norm);
+/// The normalised path of a tree key (inverse of tree_key).
+std::string path_of_key(std::string_view key);
 
 /// Key in the links (match) index: name + '\0' + target + '\0' + parent,
 /// for a link stored at parent/name pointing at target.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "migrate.h"
 #include "store_impl.h"
 
 namespace alder {
@@ -18,13 +19,71 @@ detail::PathStoreImpl& live(const std::unique_ptr<detail::PathStoreImpl>& p) {
   return *p;
 }
 
-void check_version(Txn& txn, Dbi meta) {
+/// The layout version recorded in an existing store's meta db ("" if none).
+std::string stored_version(Txn& txn, Dbi meta) {
   std::optional<std::string_view> v = txn.get(meta, store::kVersionKey);
-  if (v && *v != store::kLayoutVersion) {
-    throw Error(ErrorCode::version_mismatch,
-                "path store: layout version " + std::string(*v) + " is not supported (this build: " +
-                    std::string(store::kLayoutVersion) + ")");
+  return v ? std::string(*v) : std::string();
+}
+
+[[noreturn]] void unsupported_version(const std::string& v) {
+  throw Error(ErrorCode::version_mismatch,
+              "path store: layout version " + v + " is not supported (this build: " +
+                  std::string(store::kLayoutVersion) + ", and converts layout " +
+                  std::string(store::kLayout1) + ")");
+}
+
+bool has_db(Txn& txn, std::string_view name) {
+  std::vector<std::string> dbs = txn.list_dbs();
+  return std::find(dbs.begin(), dbs.end(), std::string(name)) != dbs.end();
+}
+
+/// Opens the current layout's dbs in txn.
+void open_dbs(detail::PathStoreImpl& st, Txn& txn, DbFlags flags) {
+  st.tree = txn.open_db(store::kTreeDb, flags);
+  st.links = txn.open_db(store::kLinksDb, flags);
+  st.meta = txn.open_db(store::kMetaDb, flags);
+}
+
+/// Opens the store in env: in a read txn when it exists in the current
+/// layout (so a read-only env works), else in one write txn that creates it
+/// or converts a layout-1 store (migrate.h). The write txn looks again, as
+/// another PathStore may have created or converted it meanwhile.
+void open_store(detail::PathStoreImpl& st, Env& env) {
+  {
+    Txn txn = env.begin_read();
+    if (has_db(txn, store::kMetaDb)) {
+      Dbi meta = txn.open_db(store::kMetaDb);
+      std::string v = stored_version(txn, meta);
+      if (v == store::kLayoutVersion) {
+        open_dbs(st, txn, DbFlags::none);
+        return;
+      }
+      if (!v.empty() && v != store::kLayout1) unsupported_version(v);
+    }
   }
+  std::optional<Txn> txn;
+  try {
+    txn.emplace(env.begin_write());
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::read_only) throw;
+    Txn probe = env.begin_read();
+    if (!has_db(probe, store::kMetaDb)) throw;  // no store to open
+    throw Error(ErrorCode::version_mismatch,
+                "path store: the file holds a layout-" + std::string(store::kLayout1) +
+                    " path store, which is converted to layout " +
+                    std::string(store::kLayoutVersion) +
+                    " on open, but this env is read-only: open it once writable");
+  }
+  Dbi meta = txn->open_db(store::kMetaDb, DbFlags::create);
+  std::string v = stored_version(*txn, meta);
+  if (v == store::kLayout1) {
+    store::migrate_layout1(*txn, meta);
+  } else if (!v.empty() && v != store::kLayoutVersion) {
+    unsupported_version(v);
+  }
+  open_dbs(st, *txn, DbFlags::create);
+  if (v.empty()) txn->put(st.meta, store::kVersionKey, store::kLayoutVersion);
+  txn->commit();
 }
 
 /// Refuses a write method from the thread holding this store's open batch
@@ -62,29 +121,7 @@ PathStore::PathStore(Env& env, const PathStoreOptions& options) {
   }
   auto st = std::make_unique<detail::PathStoreImpl>(env, options);
   st->max_path = (env.max_key_size() - 2) / 2;
-  bool exists = false;
-  {
-    Txn probe = env.begin_read();
-    std::vector<std::string> dbs = probe.list_dbs();
-    exists = std::find(dbs.begin(), dbs.end(), std::string(store::kMetaDb)) != dbs.end();
-  }
-  if (exists) {  // the store exists: open without a write txn (works read-only)
-    Txn txn = env.begin_read();
-    st->entries = txn.open_db(store::kEntriesDb);
-    st->children = txn.open_db(store::kChildrenDb);
-    st->links = txn.open_db(store::kLinksDb);
-    st->meta = txn.open_db(store::kMetaDb);
-    check_version(txn, st->meta);
-  } else {
-    Txn txn = env.begin_write();  // throws read_only for a read-only env
-    st->entries = txn.open_db(store::kEntriesDb, DbFlags::create);
-    st->children = txn.open_db(store::kChildrenDb, DbFlags::create);
-    st->links = txn.open_db(store::kLinksDb, DbFlags::create);
-    st->meta = txn.open_db(store::kMetaDb, DbFlags::create);
-    check_version(txn, st->meta);
-    txn.put(st->meta, store::kVersionKey, store::kLayoutVersion);
-    txn.commit();
-  }
+  open_store(*st, env);
   impl_ = std::move(st);
 }
 
@@ -96,33 +133,33 @@ std::size_t PathStore::max_path_size() const { return live(impl_).max_path; }
 
 void PathStore::write(const PathRef& path, std::string_view value) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), false, "write");
+  auto p = store::checked_norm(st, path.str(), false, "write");
   in_write(st, [&](Ctx& c) { store::op_write(c, p, value); });
 }
 
 void PathStore::make_group(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), false, "make_group");
+  auto p = store::checked_norm(st, path.str(), false, "make_group");
   in_write(st, [&](Ctx& c) { store::op_make_group(c, p); });
 }
 
 void PathStore::make_link(const PathRef& existing, const PathRef& new_path) {
   auto& st = live(impl_);
-  std::string target = checked_path(st, existing.str(), false, "make_link target");
-  std::string p = checked_path(st, new_path.str(), false, "make_link");
+  auto target = store::checked_norm(st, existing.str(), false, "make_link target");
+  auto p = store::checked_norm(st, new_path.str(), false, "make_link");
   in_write(st, [&](Ctx& c) { store::op_make_link(c, target, p); });
 }
 
 std::optional<std::string> PathStore::read(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "read");
+  auto p = store::checked_norm(st, path.str(), true, "read");
   return in_read(st, [&](Ctx& c) { return store::op_read(c, p); });
 }
 
 bool PathStore::read_with(const PathRef& path,
                           const std::function<void(std::string_view)>& sink) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "read");
+  auto p = store::checked_norm(st, path.str(), true, "read");
   return in_read(st, [&](Ctx& c) {
     auto v = store::op_read_view(c, p);
     if (v) sink(*v);
@@ -151,26 +188,26 @@ std::vector<std::optional<std::string>> PathStore::read_many(const std::vector<s
 
 PathType PathStore::type(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "type");
+  auto p = store::checked_norm(st, path.str(), true, "type");
   return in_read(st, [&](Ctx& c) { return store::op_type(c, p); });
 }
 
 std::optional<std::string> PathStore::resolve(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "resolve");
+  auto p = store::checked_norm(st, path.str(), true, "resolve");
   return in_read(st, [&](Ctx& c) { return store::op_resolve(c, p); });
 }
 
 std::optional<std::vector<std::string>> PathStore::list(const PathRef& path) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "list");
+  auto p = store::checked_norm(st, path.str(), true, "list");
   return in_read(st, [&](Ctx& c) { return store::op_list(c, p); });
 }
 
 std::optional<ListPage> PathStore::list(const PathRef& path, std::string_view from,
                                         std::size_t limit, Direction direction) {
   auto& st = live(impl_);
-  std::string p = checked_path(st, path.str(), true, "list");
+  auto p = store::checked_norm(st, path.str(), true, "list");
   return in_read(st, [&](Ctx& c) { return store::op_list_page(c, p, from, limit, direction); });
 }
 
@@ -242,48 +279,50 @@ detail::PathBatchImpl& open_batch(const std::unique_ptr<detail::PathBatchImpl>& 
 
 void PathStore::Batch::write(const PathRef& path, std::string_view value) {
   auto& b = open_batch(impl_);
-  std::string p = checked_path(b.st, path.str(), false, "write");
+  auto p = store::checked_norm(b.st, path.str(), false, "write");
   store::op_write(b.ctx, p, value);
 }
 
 void PathStore::Batch::make_group(const PathRef& path) {
   auto& b = open_batch(impl_);
-  std::string p = checked_path(b.st, path.str(), false, "make_group");
+  auto p = store::checked_norm(b.st, path.str(), false, "make_group");
   store::op_make_group(b.ctx, p);
 }
 
 void PathStore::Batch::make_link(const PathRef& existing, const PathRef& new_path) {
   auto& b = open_batch(impl_);
-  std::string target = checked_path(b.st, existing.str(), false, "make_link target");
-  std::string p = checked_path(b.st, new_path.str(), false, "make_link");
+  auto target = store::checked_norm(b.st, existing.str(), false, "make_link target");
+  auto p = store::checked_norm(b.st, new_path.str(), false, "make_link");
   store::op_make_link(b.ctx, target, p);
 }
 
 std::optional<std::string> PathStore::Batch::read(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_read(b.ctx, checked_path(b.st, path.str(), true, "read"));
+  return store::op_read(b.ctx, store::checked_norm(b.st, path.str(), true, "read"));
 }
 
 PathType PathStore::Batch::type(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_type(b.ctx, checked_path(b.st, path.str(), true, "type"));
+  return store::op_type(b.ctx, store::checked_norm(b.st, path.str(), true, "type"));
 }
 
 std::optional<std::string> PathStore::Batch::resolve(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_resolve(b.ctx, checked_path(b.st, path.str(), true, "resolve"));
+  return store::op_resolve(b.ctx, store::checked_norm(b.st, path.str(), true, "resolve"));
 }
 
 std::optional<std::vector<std::string>> PathStore::Batch::list(const PathRef& path) {
   auto& b = open_batch(impl_);
-  return store::op_list(b.ctx, checked_path(b.st, path.str(), true, "list"));
+  return store::op_list(b.ctx, store::checked_norm(b.st, path.str(), true, "list"));
 }
 
-void PathStore::Batch::commit() {
+void PathStore::Batch::commit() { commit(CommitFlags::none); }
+
+std::uint64_t PathStore::Batch::commit(CommitFlags flags) {
   auto& b = open_batch(impl_);
   b.open = false;
   b.release();
-  b.txn.commit();  // on failure the engine aborts the txn
+  return b.txn.commit(flags);  // on failure the engine aborts the txn
 }
 
 void PathStore::Batch::abort() noexcept {

@@ -7,6 +7,7 @@
 // never returned under another: the cache cannot be stale. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <alder/path_store.hpp>
 
@@ -30,7 +32,7 @@ struct CachedResolution {
 
 class ResolveCache {
  public:
-  explicit ResolveCache(std::size_t capacity) : capacity_(capacity) {}
+  explicit ResolveCache(std::size_t capacity);
 
   bool enabled() const noexcept { return capacity_ > 0; }
   /// The cached resolution of path under generation gen, if any.
@@ -46,8 +48,26 @@ class ResolveCache {
   /// the cache now holds gen. Caller holds mu_.
   bool adopt(std::uint64_t gen);
 
+  /// The filter's bit for a path hash.
+  std::size_t filter_bit(std::size_t hash) const noexcept { return hash & (filter_bits_ - 1); }
+  void filter_set(std::size_t hash) noexcept;
+  /// Clears the filter and sets the bits of the paths held now. Caller
+  /// holds mu_.
+  void filter_rebuild() noexcept;
+
   using Node = std::pair<std::string, CachedResolution>;  // path, resolution
   mutable std::mutex mu_;
+  // A one-hash Bloom filter of the paths held (16 bits per entry): a get
+  // whose bit is clear is a miss without taking mu_. Only ever a hint: a
+  // bit is set after its entry is inserted, and a clear bit (a race with a
+  // rebuild, or a path never held) only makes a lookup miss, which the
+  // walk answers correctly anyway; so the filter cannot make an answer
+  // stale. Evicted paths leave their bits set until the next rebuild, done
+  // after every `capacity_` evictions and whenever the cache is emptied.
+  std::size_t filter_bits_ = 64;
+  std::vector<std::atomic<std::uint64_t>> filter_;
+  std::size_t evictions_since_rebuild_ = 0;
+  std::atomic<std::uint64_t> filtered_misses_{0};
   std::size_t capacity_;
   std::uint64_t gen_ = 0;
   bool has_gen_ = false;

@@ -37,12 +37,17 @@ Resolution resolve(Ctx& c, std::string_view norm) {
   if (norm.empty()) return r;  // the root: a group with no entry
 
   const bool single = norm.find('/') == std::string_view::npos;
+  // For a one-segment link: its target (a view into the txn's data; no
+  // write runs during a resolution), so the walk below starts with that hop
+  // instead of looking the link up a second time.
+  std::string_view single_target;
   if (single) {
     r.at = c.entry(norm);
     if (!r.at || r.at->kind != Kind::link) {
       r.path.assign(norm);
       return r;
     }
+    single_target = r.at->payload;
     r.at.reset();
   }
 
@@ -75,13 +80,45 @@ Resolution resolve(Ctx& c, std::string_view norm) {
       parent_from_cache = true;
     }
   }
-  if (!parent_from_cache) split_reversed(norm, pending);
 
   std::string parent_resolved;
   std::uint32_t parent_hops = 0;
   bool have_parent = false;
   std::optional<Decoded> last;
   std::string cand;
+
+  // One link hop to `target`: counted, then either a cached resolution of
+  // the target or its segments pushed in front of the pending ones. False
+  // when the hop bound is passed (a cycle).
+  auto hop = [&](std::string_view target) {
+    if (++hops > max_hops) return false;
+    last.reset();
+    std::optional<CachedResolution> hit;
+    if (gen) hit = c.st.cache.get(target, *gen);
+    if (hit) {
+      hops += hit->hops;
+      if (hops > max_hops) return false;
+      resolved = std::move(hit->path);
+      if (pending.empty() && !resolved.empty()) last = c.entry(resolved);
+    } else {
+      resolved.clear();
+      split_reversed(target, pending);
+      if (pending.size() > kMaxPendingSegments) return false;
+    }
+    return true;
+  };
+
+  if (single) {
+    // The parent is the root (never cached); the one segment is a link.
+    have_parent = true;
+    if (!hop(single_target)) {
+      r.cycle = true;
+      return r;
+    }
+  } else if (!parent_from_cache) {
+    split_reversed(norm, pending);
+  }
+
   while (!pending.empty()) {
     // The bottom of the stack is the input's last segment until it is
     // popped, so the first time one segment is left, `resolved` is the
@@ -99,29 +136,9 @@ Resolution resolve(Ctx& c, std::string_view norm) {
     cand.append(seg);
     std::optional<Decoded> e = c.entry(cand);
     if (e && e->kind == Kind::link) {
-      if (++hops > max_hops) {
+      if (!hop(e->payload)) {
         r.cycle = true;
         return r;
-      }
-      std::string_view target = e->payload;  // views the txn: no write runs here
-      last.reset();
-      std::optional<CachedResolution> hit;
-      if (gen) hit = c.st.cache.get(target, *gen);
-      if (hit) {
-        hops += hit->hops;
-        if (hops > max_hops) {
-          r.cycle = true;
-          return r;
-        }
-        resolved = std::move(hit->path);
-        if (pending.empty() && !resolved.empty()) last = c.entry(resolved);
-      } else {
-        resolved.clear();
-        split_reversed(target, pending);
-        if (pending.size() > kMaxPendingSegments) {
-          r.cycle = true;
-          return r;
-        }
       }
       continue;
     }

@@ -18,7 +18,6 @@ struct PathSnapshotImpl {
 
 namespace alder {
 
-using store::checked_path;
 
 namespace {
 
@@ -52,42 +51,42 @@ std::uint64_t PathStore::Snapshot::id() const { return live_snapshot(impl_).txn.
 bool PathStore::Snapshot::read_with(const PathRef& path,
                                     const std::function<void(std::string_view)>& sink) {
   auto& s = live_snapshot(impl_);
-  auto v = store::op_read_view(s.ctx, checked_path(s.st, path.str(), true, "read"));
+  auto v = store::op_read_view(s.ctx, store::checked_norm(s.st, path.str(), true, "read"));
   if (v) sink(*v);
   return v.has_value();
 }
 
 std::optional<std::string> PathStore::Snapshot::read(const PathRef& path) {
   auto& s = live_snapshot(impl_);
-  return store::op_read(s.ctx, checked_path(s.st, path.str(), true, "read"));
+  return store::op_read(s.ctx, store::checked_norm(s.st, path.str(), true, "read"));
 }
 
 PathType PathStore::Snapshot::type(const PathRef& path) {
   auto& s = live_snapshot(impl_);
-  return store::op_type(s.ctx, checked_path(s.st, path.str(), true, "type"));
+  return store::op_type(s.ctx, store::checked_norm(s.st, path.str(), true, "type"));
 }
 
 std::optional<std::string> PathStore::Snapshot::resolve(const PathRef& path) {
   auto& s = live_snapshot(impl_);
-  return store::op_resolve(s.ctx, checked_path(s.st, path.str(), true, "resolve"));
+  return store::op_resolve(s.ctx, store::checked_norm(s.st, path.str(), true, "resolve"));
 }
 
 std::optional<std::vector<std::string>> PathStore::Snapshot::list(const PathRef& path) {
   auto& s = live_snapshot(impl_);
-  return store::op_list(s.ctx, checked_path(s.st, path.str(), true, "list"));
+  return store::op_list(s.ctx, store::checked_norm(s.st, path.str(), true, "list"));
 }
 
 std::optional<ListPage> PathStore::Snapshot::list(const PathRef& path, std::string_view from,
                                                   std::size_t limit, Direction direction) {
   auto& s = live_snapshot(impl_);
-  return store::op_list_page(s.ctx, checked_path(s.st, path.str(), true, "list"), from, limit,
+  return store::op_list_page(s.ctx, store::checked_norm(s.st, path.str(), true, "list"), from, limit,
                              direction);
 }
 
 std::optional<PathEntry> PathStore::Snapshot::entry(const PathRef& path) {
   auto& s = live_snapshot(impl_);
-  const std::string p = checked_path(s.st, path.str(), true, "entry");
-  if (p.empty()) return std::nullopt;
+  const auto p = store::checked_norm(s.st, path.str(), true, "entry");
+  if (p.view().empty()) return std::nullopt;
   std::optional<store::Decoded> d = s.ctx.entry(p);
   if (!d) return std::nullopt;
   PathEntry e;

@@ -16,6 +16,7 @@
 #include "btree/pager.h"
 #include "io/file.h"
 #include "txn/freelist.h"
+#include "txn/group_commit.h"
 #include "txn/meta.h"
 #include "txn/reader_table.h"
 #include "txn/shared_readers.h"
@@ -74,6 +75,10 @@ struct EnvState {
 
   /// The writer lock and the writer's state (src/txn/writer.h).
   Writer writer;
+  /// Which commit is durable; group commit for Durability::sync
+  /// (src/txn/group_commit.h). Declared after `writer`, so it is destroyed
+  /// (its background thread joined) first.
+  GroupCommit group;
 
   // Dbi table: names of dbs opened so far; index = Dbi, 0 = main ("").
   std::mutex dbi_mu;

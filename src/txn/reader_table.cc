@@ -1,6 +1,10 @@
 #include "txn/reader_table.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <thread>
 
@@ -27,7 +31,9 @@ uint32_t ReaderTable::acquire(uint64_t txnid) {
       uint32_t i = (hint + k) % total;
       Slot& s = chunks_[i / 64].load()->slots[i % 64];
       uint64_t expect = 0;
-      if (s.v.load() == 0 && s.v.compare_exchange_strong(expect, txnid + 1)) {
+      if (s.v.load() == 0 && s.v.compare_exchange_strong(expect, kParked)) {
+        stamp(s);
+        s.v.store(txnid + 1);
         hint = i;
         return i;
       }
@@ -43,9 +49,19 @@ uint32_t ReaderTable::acquire(uint64_t txnid) {
   }
 }
 
-void ReaderTable::update(uint32_t slot, uint64_t txnid) {
-  chunks_[slot / 64].load()->slots[slot % 64].v.store(txnid + 1);
+void ReaderTable::stamp(Slot& s) {
+  s.tid.store(uint64_t(::syscall(SYS_gettid)), std::memory_order_relaxed);
+  s.since.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                std::memory_order_relaxed);
 }
+
+void ReaderTable::update(uint32_t slot, uint64_t txnid) {
+  Slot& s = chunks_[slot / 64].load()->slots[slot % 64];
+  if (s.v.load() == kParked) stamp(s);  // renewed: a new snapshot from now
+  s.v.store(txnid + 1);
+}
+
+void ReaderTable::park(uint32_t slot) { chunks_[slot / 64].load()->slots[slot % 64].v.store(kParked); }
 
 void ReaderTable::release(uint32_t slot) {
   chunks_[slot / 64].load()->slots[slot % 64].v.store(0);
@@ -56,7 +72,7 @@ std::vector<uint64_t> ReaderTable::snapshots() const {
   uint32_t n = nchunks_.load();
   for (uint32_t c = 0; c < n; c++)
     for (const Slot& s : chunks_[c].load()->slots)
-      if (uint64_t v = s.v.load()) out.push_back(v - 1);
+      if (uint64_t v = s.v.load(); v && v != kParked) out.push_back(v - 1);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -64,8 +80,24 @@ std::vector<uint64_t> ReaderTable::snapshots() const {
 uint32_t ReaderTable::count() const {
   uint32_t live = 0, n = nchunks_.load();
   for (uint32_t c = 0; c < n; c++)
-    for (const Slot& s : chunks_[c].load()->slots) live += s.v.load() != 0;
+    for (const Slot& s : chunks_[c].load()->slots) {
+      const uint64_t v = s.v.load();
+      live += v != 0 && v != kParked;
+    }
   return live;
+}
+
+std::vector<ReaderTable::Reader> ReaderTable::readers() const {
+  std::vector<Reader> out;
+  uint32_t n = nchunks_.load();
+  for (uint32_t c = 0; c < n; c++)
+    for (const Slot& s : chunks_[c].load()->slots) {
+      const uint64_t v = s.v.load();
+      if (v == 0 || v == kParked) continue;
+      out.push_back({v - 1, s.tid.load(std::memory_order_relaxed),
+                     s.since.load(std::memory_order_relaxed)});
+    }
+  return out;
 }
 
 }  // namespace alder::txn

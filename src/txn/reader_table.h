@@ -31,16 +31,33 @@ class ReaderTable {
   /// Claims a free slot for snapshot txnid; returns its index.
   uint32_t acquire(uint64_t txnid);
   void update(uint32_t slot, uint64_t txnid);
+  /// Keeps the slot but holds no snapshot (a reset read txn: LMDB's
+  /// mdb_txn_reset); update() gives it one again.
+  void park(uint32_t slot);
   void release(uint32_t slot);
   /// Snapshot ids held by readers now, sorted, duplicates kept.
   std::vector<uint64_t> snapshots() const;
-  /// Number of live readers (a racy count, for stats).
+  /// Number of live readers holding a snapshot (a racy count, for stats).
   uint32_t count() const;
 
+  /// One reader holding a snapshot, for Env::readers().
+  struct Reader {
+    uint64_t txnid;
+    uint64_t thread;    ///< gettid() of the thread that took the snapshot
+    int64_t since_ns;   ///< steady_clock time it was taken
+  };
+  std::vector<Reader> readers() const;  ///< racy: a reader may end meanwhile
+
  private:
+  static constexpr uint64_t kParked = ~uint64_t{0};
+  // v: snapshot txnid + 1, 0 when free, kParked when reset. tid/since are
+  // stored before v (they describe the snapshot v names).
   struct alignas(64) Slot {
     std::atomic<uint64_t> v{0};
+    std::atomic<uint64_t> tid{0};
+    std::atomic<int64_t> since{0};
   };
+  static void stamp(Slot& s);
   struct Chunk {
     Slot slots[64];
   };

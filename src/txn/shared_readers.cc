@@ -97,6 +97,19 @@ std::vector<uint64_t> SharedReaders::snapshots() {
   return out;
 }
 
+void SharedReaders::park(uint32_t slot) { slots_[slot].txnid1.store(0); }
+
+std::vector<std::pair<uint32_t, uint64_t>> SharedReaders::readers() {
+  std::vector<std::pair<uint32_t, uint64_t>> out;
+  const uint64_t used = std::min<uint64_t>(header_->used.load(), kSlots);
+  for (uint32_t i = 0; i < used; i++) {
+    const uint32_t pid = slots_[i].pid.load();
+    const uint64_t t = slots_[i].txnid1.load();
+    if (pid != 0 && t != 0 && alive(pid)) out.push_back({pid, t - 1});
+  }
+  return out;
+}
+
 uint32_t SharedReaders::count() {
   uint32_t n = 0;
   const uint64_t used = std::min<uint64_t>(header_->used.load(), kSlots);

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/file.h"
@@ -52,8 +53,14 @@ class SharedReaders {
   uint32_t acquire(uint64_t txnid);
   /// Stores a new snapshot id in a slot this process holds.
   void update(uint32_t slot, uint64_t txnid);
+  /// Keeps a slot this process holds but with no snapshot (a reset read
+  /// txn); update() gives it one again.
+  void park(uint32_t slot);
   /// Frees a slot this process holds.
   void release(uint32_t slot);
+  /// (pid, snapshot id) of every live reader holding a snapshot, this
+  /// process included. Thread-safe, racy.
+  std::vector<std::pair<uint32_t, uint64_t>> readers();
   /// Snapshot ids held by live readers (any process, this one included),
   /// sorted; clears the slots of processes that no longer exist.
   /// Thread-safe.

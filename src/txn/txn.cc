@@ -17,17 +17,26 @@ void Txn::init_pager() {
   pager_.verify_checksums = env_.verify_checksums;
 }
 
-Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false) {
+Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false), with_inline_(with_inline) {
   init_pager();
+  take_snapshot(/*renew=*/false);
+  env.live_txns.fetch_add(1);
+}
+
+void Txn::take_snapshot(bool renew) {
+  EnvState& env = env_;
   if (env.read_only && env.shared) {
     // Another process may be writing: take the newest commit per the lock
     // file and register it there (shared_readers.h has the protocol).
     meta_ = env.newest_shared();
-    reader_slot_ = env.shared->acquire(meta_.txnid);
+    if (renew)
+      env.shared->update(reader_slot_, meta_.txnid);
+    else
+      reader_slot_ = env.shared->acquire(meta_.txnid);
     for (;;) {
       Meta now = env.newest_shared();
       if (now.txnid == meta_.txnid) {
-        if (!with_inline) break;
+        if (!with_inline_) break;
         // newest_shared() published it; a concurrent call may publish a
         // newer one, and then the next round registers that.
         EnvState::Published p = env.published();
@@ -40,29 +49,52 @@ Txn::Txn(EnvState& env, bool with_inline) : env_(env), write_(false) {
       meta_ = now;
       env.shared->update(reader_slot_, meta_.txnid);
     }
-    id_ = meta_.txnid;
-    pager_.map_pages = meta_.npages;
   } else {
     // Register the snapshot, then make sure it is still the newest one (see
     // reader_table.h for why this closes the race with the writer).
     // with_inline: the meta and its words from one published pair (under
     // a mutex, which plain readers skip: they take the seqlock's copy).
     auto take = [&] {
-      if (!with_inline) return env.snapshot.load();
+      if (!with_inline_) return env.snapshot.load();
       EnvState::Published p = env.published();
       inline_words_ = std::move(p.inline_words);
       return p.meta;
     };
     meta_ = take();
-    reader_slot_ = env.readers.acquire(meta_.txnid);
+    if (renew)
+      env.readers.update(reader_slot_, meta_.txnid);
+    else
+      reader_slot_ = env.readers.acquire(meta_.txnid);
     while (env.current_txnid.load() != meta_.txnid) {
       meta_ = take();
       env.readers.update(reader_slot_, meta_.txnid);
     }
-    id_ = meta_.txnid;
-    pager_.map_pages = meta_.npages;
   }
-  env.live_txns.fetch_add(1);
+  id_ = meta_.txnid;
+  pager_.map_pages = meta_.npages;
+}
+
+void Txn::reset() {
+  if (write_) throw Error(ErrorCode::invalid_argument, "reset: only a read txn can be reset");
+  if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (reset_) return;
+  if (env_.read_only && env_.shared)
+    env_.shared->park(reader_slot_);
+  else
+    env_.readers.park(reader_slot_);
+  reset_ = true;
+  inline_words_.reset();
+}
+
+void Txn::renew() {
+  if (write_) throw Error(ErrorCode::invalid_argument, "renew: only a read txn can be renewed");
+  if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
+  if (!reset_) reset();
+  take_snapshot(/*renew=*/true);
+  for (DbState& d : dbs_) d = DbState{};  // tree refs of the old snapshot (addresses stay)
+  reset_ = false;
+  snap_gen_++;
 }
 
 Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
@@ -74,9 +106,17 @@ Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
   pager_.map_pages = meta_.npages;
   pager_.txnid = id_;
   pager_.dirty = w.dirty.get();
+  pager_.dirty_from = w.carried_from ? w.carried_from : id_;
+  if (env.durability == Durability::sync) w.dirty->begin_txn();
+  // Trees no page reuse may touch: the readers' snapshots, the durable
+  // commit (FreeSpace's rule (b)) and the one a group sync is making
+  // durable, which counts as a reader (src/txn/group_commit.h).
+  const GroupCommit::State sync = env.group.state();
+  std::vector<uint64_t> pinned = env.reader_snapshots();
+  if (sync.in_flight) pinned.insert(std::upper_bound(pinned.begin(), pinned.end(), sync.in_flight), sync.in_flight);
   free_ = std::make_unique<FreeSpace>(
       pager_, meta_.free, [&env, &w](uint64_t pages) { ensure_pages(env, w, pages); },
-      meta_.npages, env.max_pages, w.synced_txnid, env.reader_snapshots(), w.freelist_hint,
+      meta_.npages, env.max_pages, sync.durable, std::move(pinned), w.freelist_hint,
       w.last_inline);
   pager_.alloc = free_.get();
   env.live_txns.fetch_add(1);
@@ -86,6 +126,7 @@ Txn::~Txn() { abort(); }
 
 void Txn::check_usable() const {
   if (finished_) throw Error(ErrorCode::txn_finished, "transaction already finished");
+  if (reset_) throw Error(ErrorCode::txn_finished, "read txn was reset: renew() it first");
   if (broken_)
     throw Error(ErrorCode::bad_txn, "an earlier write of this transaction failed midway; abort it");
   if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
@@ -273,7 +314,7 @@ void Txn::spill_if_needed() {
   pager_.dirty->clear();
 }
 
-void Txn::commit() {
+void Txn::commit(bool wait) {
   if (broken_ && !finished_) {
     abort();
     throw Error(ErrorCode::bad_txn, "a write of this transaction failed midway; it was aborted");
@@ -308,10 +349,38 @@ void Txn::commit() {
     meta_.txnid = id_;
     // Nothing a snapshot can see changes until the meta is written: a
     // failure up to here aborts the txn and leaves the env as it was.
-    write_dirty_pages(env_.file, *pager_.dirty, env_.page_size, &written_);
+    if (env_.durability != Durability::sync)
+      write_dirty_pages(env_.file, *pager_.dirty, env_.page_size, &written_);
   } catch (...) {
     abort();
     throw;
+  }
+  if (env_.durability == Durability::sync) {
+    // Group commit (src/txn/group_commit.h): the txn becomes the chain's
+    // head in memory, its pages stay in the writer's buffers (the group's
+    // flush writes them, with the pages of the txns after it that change
+    // them in place), the writer lock goes to the next writer, and a sync
+    // shared with the txns committed meanwhile makes it durable.
+    WriterState& w = **writer_;
+    w.last = meta_;
+    w.last_inline = std::move(inline_free_);
+    pager_.dirty->commit_txn();
+    if (!w.carried_from) w.carried_from = id_;
+    committed_ = true;
+    env_.group.committed(id_);
+    // The txn ends (the writer lock goes to the next writer) but stays
+    // counted as live until the wait is over: it still uses the env.
+    env_.live_txns.fetch_add(1);
+    finish();
+    struct Live {
+      EnvState& env;
+      ~Live() { env.live_txns.fetch_sub(1); }
+    } live{env_};
+    if (wait)
+      env_.group.wait(env_, id_);
+    else
+      env_.group.kick(env_);
+    return;
   }
   try {
     commit_meta(env_, **writer_, meta_, std::move(inline_free_), free_->held_by_sync(), written_);
@@ -332,7 +401,10 @@ void Txn::finish() noexcept {
   finished_ = true;
   if (write_) {
     free_.reset();  // writes the env's freelist hint: still under the writer lock
-    pager_.dirty->clear();
+    if (env_.durability != Durability::sync)
+      pager_.dirty->clear();
+    else if (!committed_)
+      pager_.dirty->abort_txn();  // the chain's carried pages as they were
     writer_.reset();  // releases the writer lock
   } else if (env_.read_only && env_.shared) {
     env_.shared->release(reader_slot_);

@@ -70,8 +70,21 @@ class Txn {
            bool append);
   bool del(Dbi dbi, std::string_view key);
 
-  void commit();
+  /// Commits. wait = false (Durability::sync only): returns once the
+  /// commit is the writer chain's head, before it is durable; the env's
+  /// GroupCommit makes it durable in the background (wait for it with
+  /// GroupCommit::wait). Every other mode ignores `wait`.
+  void commit(bool wait = true);
   void abort() noexcept;
+  /// Read txns: ends the snapshot but keeps the reader slot (LMDB's
+  /// mdb_txn_reset); every use but renew()/abort() then throws
+  /// txn_finished. renew() takes the newest commit as the new snapshot
+  /// (mdb_txn_renew). Throws invalid_argument for a write txn.
+  void reset();
+  void renew();
+  bool is_reset() const { return reset_; }
+  /// Bumped by renew(): cursors of an older snapshot refuse to move.
+  uint64_t snapshot_gen() const { return snap_gen_; }
 
  private:
   struct DbState {
@@ -81,6 +94,9 @@ class Txn {
     page::TreeRef ref;
   };
   void init_pager();  // the fields every txn's pager shares
+  /// Read txns: registers the newest commit as the snapshot (renew: in the
+  /// slot already held).
+  void take_snapshot(bool renew);
   std::optional<page::TreeRef> catalog_lookup(std::string_view name);
   /// After a write: spills the dirty pages when they pass spill_bytes.
   void spill_if_needed();
@@ -104,6 +120,10 @@ class Txn {
   bool write_;
   bool finished_ = false;
   bool broken_ = false;  // a write failed midway: only abort is left
+  bool committed_ = false;  // a sync-mode commit handed its pages to the chain
+  bool with_inline_ = false;  // read txns: keep the snapshot's inline freelist words
+  bool reset_ = false;        // read txns: snapshot ended, slot kept (reset())
+  uint64_t snap_gen_ = 0;     // renew() count
   uint64_t id_;
   uint64_t gen_ = 0;
   Meta meta_;

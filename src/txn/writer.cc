@@ -8,27 +8,38 @@
 
 namespace alder::txn {
 
-Writer::Guard Writer::lock() {
+Writer::Guard Writer::lock(bool first) {
   std::unique_lock lk(mu_);
-  cv_.wait(lk, [&] { return !active_; });
+  if (first) {
+    first_waiting_++;
+    first_cv_.wait(lk, [&] { return !active_; });
+    first_waiting_--;
+  } else {
+    cv_.wait(lk, [&] { return !active_ && first_waiting_ == 0; });
+  }
   active_ = true;
   return Guard(this);
 }
 
 std::optional<Writer::Guard> Writer::try_lock() {
   std::lock_guard lk(mu_);
-  if (active_) return std::nullopt;
+  if (active_ || first_waiting_ > 0) return std::nullopt;
   active_ = true;
   return Guard(this);
 }
 
 void Writer::unlock() {
+  bool first;
   {
     std::lock_guard lk(mu_);
     ALDER_DCHECK(active_);
     active_ = false;
+    first = first_waiting_ > 0;
   }
-  cv_.notify_one();
+  if (first)
+    first_cv_.notify_one();
+  else
+    cv_.notify_one();
 }
 
 void ensure_pages(EnvState& env, WriterState& w, uint64_t pages) {
@@ -52,30 +63,39 @@ void ensure_pages(EnvState& env, WriterState& w, uint64_t pages) {
 void sync_committed(EnvState& env, WriterState& w) {
   if (env.writer.failed.load())
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
+  ALDER_DCHECK(env.durability != Durability::sync);
   env.sync_file();
-  w.synced_txnid = w.last.txnid;
-  w.synced_slot = w.last_slot;
+  env.group.synced(w.last.txnid, w.last_slot);
   w.held_pages = 0;
+}
+
+void sync_env(EnvState& env) {
+  if (env.durability == Durability::sync) {
+    if (env.writer.failed.load())
+      throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
+    env.group.wait(env, env.group.state().head);
+    return;
+  }
+  Writer::Guard g = env.writer.lock();
+  sync_committed(env, *g);
 }
 
 void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t> inline_free,
                  uint64_t held_by_sync, const WrittenPages& written) {
-  bool synced_commit = env.durability == Durability::sync;
+  ALDER_DCHECK(env.durability != Durability::sync);  // GroupCommit's flush
   if (env.durability == Durability::no_meta_sync) {
     env.sync_file();  // this commit's pages and the previous meta
-    w.synced_txnid = w.last.txnid;
-    w.synced_slot = w.last_slot;
+    env.group.synced(w.last.txnid, w.last_slot);
     w.held_pages = 0;
   }
-  if (!synced_commit) {
-    // Auto-sync: bound the pages an unsynced env holds back (EnvOptions).
-    w.held_pages += held_by_sync;
-    uint64_t limit = env.autosync_bytes
-                         ? env.autosync_bytes
-                         : std::max<uint64_t>(1 << 20, meta.npages * env.page_size / 8);
-    if (w.held_pages > limit / env.page_size) synced_commit = true;
-  }
-  const int slot = 1 - w.synced_slot;
+  // Auto-sync: bound the pages an unsynced env holds back (EnvOptions).
+  w.held_pages += held_by_sync;
+  const uint64_t limit = env.autosync_bytes
+                             ? env.autosync_bytes
+                             : std::max<uint64_t>(1 << 20, meta.npages * env.page_size / 8);
+  const bool synced_commit = w.held_pages > limit / env.page_size;
+  const GroupCommit::State synced = env.group.state();
+  const int slot = 1 - synced.slot;
   const uint64_t slot_off = uint64_t(slot) * env.page_size;
   // The meta goes in with one pwrite of its page: without a sync, every
   // commit rewrites this slot, which then holds the only copy of the newest
@@ -90,7 +110,7 @@ void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t
   page.resize(env.page_size);
   if (synced_commit)
     before.assign(env.map.data() + slot_off, env.map.data() + slot_off + env.page_size);
-  meta.synced_base = w.synced_txnid;
+  meta.synced_base = synced.durable;
   encode_meta(meta, inline_free, page.data(), env.page_size);
   env.file.pwrite(page.data(), page.size(), slot_off);
   if (synced_commit) {
@@ -109,9 +129,9 @@ void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t
   w.last_inline = std::move(inline_free);
   w.last_slot = slot;
   if (env.shared) env.shared->publish_txnid(meta.txnid);  // for other processes' readers
+  env.group.committed(meta.txnid);
   if (synced_commit) {
-    w.synced_txnid = meta.txnid;
-    w.synced_slot = slot;
+    env.group.synced(meta.txnid, slot);
     w.held_pages = 0;
   }
 }

@@ -15,10 +15,12 @@
 //   2. save the free space (FreeSpace::save), seal the catalog and freelist;
 //   3. write the dirty pages (src/txn/page_writer.h);
 //   4. write the meta into the slot not holding the newest synced meta;
-//   5. fdatasync (sync; no_meta_sync syncs before step 4; no_sync only when
+//   5. fdatasync (no_meta_sync syncs before step 4; no_sync only when
 //      the autosync bound is passed);
 //   6. publish the new meta and its inline freelist to readers
 //      (EnvState::publish).
+// With Durability::sync, steps 4-6 run outside the writer lock, shared by
+// every txn committed meanwhile (group commit: src/txn/group_commit.h).
 #pragma once
 
 #include <atomic>
@@ -43,13 +45,16 @@ struct EnvState;
 struct WriterState {
   Meta last;                          ///< latest committed meta
   std::vector<uint64_t> last_inline;  ///< its inline freelist words
-  int last_slot = 0;                  ///< meta slot (0 or 1) holding `last`
-  uint64_t synced_txnid = 0;          ///< newest meta known durable
-  int synced_slot = 0;
+  /// Meta slot (0 or 1) holding `last` (serial modes; with
+  /// Durability::sync the head's meta is written by GroupCommit's flush).
+  int last_slot = 0;
   uint64_t held_pages = 0;  ///< freed since the last sync, still in its tree
   uint64_t file_size = 0;   ///< bytes
   FreelistHint freelist_hint;
   std::unique_ptr<btree::DirtyPages> dirty;  ///< the write txn's page buffers (their pool)
+  /// Durability::sync: the oldest committed txn whose pages are still held
+  /// in `dirty`, unwritten (the group's flush writes them); 0 when none.
+  uint64_t carried_from = 0;
   std::unique_ptr<Flusher> flusher;  ///< no_sync envs: background writeback
   std::vector<uint8_t> meta_scratch, meta_before;  ///< the commit's meta page, the slot's old one
 };
@@ -64,6 +69,11 @@ class Writer {
     ~Guard() {
       if (w_) w_->unlock();
     }
+    /// Releases the lock before the guard's end; the guard is then empty.
+    void release() {
+      if (w_) w_->unlock();
+      w_ = nullptr;
+    }
     WriterState* operator->() const { return &w_->state_; }
     WriterState& operator*() const { return w_->state_; }
 
@@ -73,8 +83,12 @@ class Writer {
     Writer* w_;
   };
 
-  /// Waits for the writer lock.
-  Guard lock();
+  /// Waits for the writer lock. `first` (GroupCommit's flush): served
+  /// before the plain waiters, so a sync starts as soon as the running txn
+  /// ends. (Serving it after the queued writers, so that they join its
+  /// group, made groups larger but commits slower: docs/DECISIONS.md,
+  /// "Group commit (issue #12)".)
+  Guard lock(bool first = false);
   /// The writer lock, or nullopt when another holds it (never waits).
   std::optional<Guard> try_lock();
 
@@ -87,17 +101,22 @@ class Writer {
   void unlock();
 
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool active_ = false;  // guarded by mu_
+  std::condition_variable cv_, first_cv_;
+  bool active_ = false;    // guarded by mu_
+  int first_waiting_ = 0;  // guarded by mu_: lock(first = true) callers waiting
   WriterState state_;    // reachable through a Guard only
 };
 
 /// Makes the file at least `pages` long, growing in steps of 1/8 of the
 /// file (at least 1 MiB) up to max_size, blocks reserved. Throws no_space.
 void ensure_pages(EnvState& env, WriterState& w, uint64_t pages);
-/// Makes every committed page and meta durable (Env::sync, close). Throws
-/// env_failed after an earlier failure, io_error / no_space.
+/// Serial modes: makes every committed page and meta durable (Env::sync,
+/// close). Throws env_failed after an earlier failure, io_error / no_space.
+/// Durability::sync envs wait for GroupCommit instead (sync_env()).
 void sync_committed(EnvState& env, WriterState& w);
+/// Env::sync() and close() in every mode: makes every commit durable. Must
+/// not be called with the writer lock held. Throws as sync_committed.
+void sync_env(EnvState& env);
 /// Steps 4-6 of the protocol for the txn whose meta is `meta` (txnid,
 /// roots, npages set; synced_base is set here), after its pages were
 /// written (`written`). held_by_sync: pages it freed that the synced tree

@@ -77,6 +77,9 @@ ERL_NIF_TERM nif_env_open(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
       e->max_link_hops = sopts.max_link_hops;
       e->env = std::make_unique<alder::Env>(alder::Env::open(std::string(path), opts));
       if (path_store) e->store = std::make_unique<alder::PathStore>(*e->env, sopts);
+      if (path_store && !opts.read_only && !opts.map_async &&
+          opts.durability == alder::Durability::sync)
+        e->notifier = std::make_unique<DurableNotifier>(*e, *e->env);
     } catch (...) {
       enif_release_resource(e);  // runs env_dtor: closes what was opened
       throw;
@@ -95,6 +98,8 @@ ERL_NIF_TERM nif_env_close(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     std::unique_lock<std::shared_mutex> lk(e->mu);
     if (!e->env) return atoms.ok;  // idempotent, like Env::close
     finish_all_txns(env, *e);
+    if (e->notifier) e->notifier->stop();  // answers its waiters first
+    e->notifier.reset();
     e->snaps.clear();
     e->store.reset();
     std::unique_ptr<alder::Env> closing = std::move(e->env);

@@ -18,6 +18,8 @@ void env_dtor(ErlNifEnv*, void* obj) {
   // Every TxnRes keeps its EnvRes alive, so none is left here. Closing
   // syncs (no_sync modes): done here only when the owner never closed.
   try {
+    if (e->notifier) e->notifier->stop();
+    e->notifier.reset();
     e->snaps.clear();
     e->store.reset();
     if (e->env) e->env->close();

@@ -43,6 +43,7 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "nif_durable.h"
 #include "nif_snap.h"
 
 namespace alder_nif {
@@ -53,6 +54,9 @@ struct EnvRes {
   std::shared_mutex mu;
   std::unique_ptr<alder::Env> env;         ///< null once closed
   std::unique_ptr<alder::PathStore> store;  ///< null unless opened with path_store
+  /// Durability::sync envs: answers durable store writes once their group's
+  /// sync is done (nif_durable.h). Stopped before env is closed.
+  std::unique_ptr<DurableNotifier> notifier;
   /// Opened read_only: another OS process may write, so reads are not cached.
   bool read_only = false;
   std::uint32_t max_link_hops = 64;  ///< the store's, for the normal-scheduler bound

@@ -41,7 +41,10 @@ ERL_NIF_TERM with_store_writer(ErlNifEnv* env, EnvRes& e, F&& f) {
 
 }  // namespace
 
-// store_write(Env, Path, Value) -> ok | wait | {error, Reason}
+// store_write(Env, Path, Value) -> ok | wait | {durable_wait, Ref} |
+// {error, Reason}. {durable_wait, Ref}: committed, and the caller gets
+// {alder_durable, Ref, ok | {error, Reason}} once it is durable
+// (nif_durable.h; Durability::sync envs).
 ERL_NIF_TERM nif_store_write(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   EnvRes* e = get_env_res(env, argv[0]);
   std::string_view path, value;
@@ -49,8 +52,13 @@ ERL_NIF_TERM nif_store_write(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     return enif_make_badarg(env);
   }
   return with_store_writer(env, *e, [&](alder::PathStore& s) {
-    s.write(path, value);
-    return atoms.ok;
+    if (!e->notifier) {
+      s.write(path, value);
+      return atoms.ok;
+    }
+    alder::PathStore::Batch b = s.begin_batch();
+    b.write(path, value);
+    return durable_wait(env, *e, b.commit(alder::CommitFlags::no_wait));
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "nif_funcs.h"
 #include "nif_res.h"
+#include "nif_store_util.h"
 #include "nif_util.h"
 
 namespace alder_nif {
@@ -71,8 +72,11 @@ ERL_NIF_TERM nif_store_apply(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
         case OpKind::link: b.make_link(op.a, op.b); break;
       }
     }
-    b.commit();
-    return atoms.ok;
+    if (!e->notifier) {
+      b.commit();
+      return atoms.ok;
+    }
+    return durable_wait(env, *e, b.commit(alder::CommitFlags::no_wait));
   });
 }
 

@@ -13,9 +13,22 @@
 #include <utility>
 #include <vector>
 
+#include "nif_res.h"
 #include "nif_util.h"
 
 namespace alder_nif {
+
+/// After a durable store write committed with CommitFlags::no_wait: hands
+/// the wait for its sync to e's DurableNotifier and answers
+/// {durable_wait, Ref}; the calling process then gets {alder_durable, Ref,
+/// ok | {error, Reason}} (nif_durable.h). Throws std::bad_alloc.
+inline ERL_NIF_TERM durable_wait(ErlNifEnv* env, EnvRes& e, std::uint64_t txnid) {
+  ErlNifPid self;
+  if (!enif_self(env, &self)) throw std::bad_alloc();  // never: NIFs run in a process
+  ERL_NIF_TERM ref = enif_make_ref(env);
+  e.notifier->add(env, self, ref, txnid);
+  return enif_make_tuple2(env, enif_make_atom(env, "durable_wait"), ref);
+}
 
 /// {ok, Binary} | not_found.
 inline ERL_NIF_TERM read_term(ErlNifEnv* env, const std::optional<std::string>& v) {

@@ -155,6 +155,11 @@ with_writer(Call) ->
         wait ->
             receive '$alder_writer_free' -> ok end,
             with_writer(Call);
+        {durable_wait, Ref} ->
+            %% A durable store write: committed, its sync shared with the
+            %% other writers' commits (group commit); the NIF's notifier
+            %% thread answers once it is durable (c_src/nif_durable.h).
+            receive {alder_durable, Ref, Result} -> Result end;
         Result ->
             Result
     end.

@@ -159,6 +159,42 @@ gate_under_contention() ->
     ?assertEqual(4 * 200 + 200, length(Top)),
     ok = alder_store:stop(S).
 
+durable_writers_test_() ->
+    {timeout, 300, fun durable_writers/0}.
+
+%% 64 processes writing to a store with <<"durability">> => <<"sync">>:
+%% their commits share syncs (group commit; the NIF answers each write
+%% once its sync is done, nif_durable.h). Every write returns ok, is
+%% visible to the writer's next read and to every other process's (never
+%% stale), and survives a stop and start; the device API's write/3 takes
+%% the same path.
+durable_writers() ->
+    S = (alder_test_lib:store_opts("durable-writers"))#{<<"durability">> => <<"sync">>},
+    ok = alder_store:reset(S),
+    {ok, _} = alder_store:start(S),
+    Self = self(),
+    Key = fun(W, I) -> <<"d", (integer_to_binary(W))/binary, "-", (integer_to_binary(I))/binary>> end,
+    Pids = [spawn_link(fun() ->
+                 [begin
+                      ok = case I rem 2 of
+                               0 -> alder_store:write(S, Key(W, I), <<"v">>);
+                               1 -> alder_store_device:write(S, #{Key(W, I) => <<"v">>}, #{})
+                           end,
+                      {ok, <<"v">>} = alder_store:read(S, Key(W, I))
+                  end || I <- lists:seq(1, 20)],
+                 Self ! {done, self()}
+             end) || W <- lists:seq(1, 64)],
+    [receive {done, P} -> ok end || P <- Pids],
+    %% No reply is left behind for this process either.
+    receive {alder_durable, _, _} = Stray -> ?assertEqual(none, Stray) after 0 -> ok end,
+    [?assertEqual({ok, <<"v">>}, alder_store:read(S, Key(W, I)))
+     || W <- lists:seq(1, 64), I <- lists:seq(1, 20)],
+    ok = alder_store:stop(S),
+    {ok, _} = alder_store:start(S),
+    {ok, Top} = alder_store:list(S, <<>>),
+    ?assertEqual(64 * 20, length(Top)),
+    ok = alder_store:stop(S).
+
 close_and_reset_under_load_test_() ->
     {timeout, 300, fun close_and_reset_under_load/0}.
 
