@@ -50,7 +50,7 @@ using namespace alder_lmdb;
 namespace {
 
 MDB_txn* txn_of(MDB_cursor* cur) {
-  if (!cur || !cur->txn || !cur->txn->t || !cur->c) throw Fail{EINVAL};
+  if (!cur || !cur->txn || !active(cur->txn) || !cur->c) throw Fail{EINVAL};
   return cur->txn;
 }
 

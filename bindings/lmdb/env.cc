@@ -33,7 +33,7 @@ int strength(alder::Durability d) {
 
 bool any_live_txn(const MDB_env* env) {
   return std::any_of(env->txns.begin(), env->txns.end(),
-                     [](const MDB_txn* t) { return t->t.has_value(); });
+                     [](const MDB_txn* t) { return active(t); });
 }
 
 // Re-resolves every open dbi against the (re)opened alder env.
@@ -85,6 +85,10 @@ alder::EnvOptions options_for(const MDB_env* env) {
 }
 
 void reopen(MDB_env* env) {
+  // Reset txns hold no snapshot but still count as live for alder's close:
+  // drop their alder txns (renew begins a new one).
+  for (MDB_txn* t : env->txns)
+    if (t->reset) t->t.reset();
   alder::EnvOptions o = options_for(env);
   o.file_mode = 0644;
   env->env->close();

@@ -24,7 +24,7 @@ int mdb_reader_list(MDB_env* env, MDB_msg_func* func, void* ctx) {
       char buf[64];
       const int pid = int(::getpid());
       const size_t tid = size_t(t->tid);
-      if (t->t)
+      if (active(t))
         std::snprintf(buf, sizeof buf, "%10d %zx %zu\n", pid, tid, size_t(t->id));
       else
         std::snprintf(buf, sizeof buf, "%10d %zx -\n", pid, tid);

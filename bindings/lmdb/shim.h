@@ -126,7 +126,12 @@ struct MDB_txn {
   MDB_env* env = nullptr;
   bool rdonly = false;
   uint64_t dbi_epoch = 0;           // env->dbi_epoch at begin/renew
-  std::optional<alder::Txn> t;      // empty while reset; set/taken under env->mu
+  // The alder txn; a reset read txn keeps it (alder's Txn::reset keeps its
+  // reader slot, renew reuses it) unless a reopen of the env dropped it.
+  // Set, taken, reset and renewed under env->mu (other threads read the
+  // handle there: mdb_reader_list, mdb_env_set_mapsize).
+  std::optional<alder::Txn> t;
+  bool reset = false;               // mdb_txn_reset'ed, not renewed yet
   uint64_t id = 0;                  // LMDB's id of the snapshot / of the commit to be
   bool dirty = false;               // wrote something: commit must commit
   pthread_t tid{};                  // for mdb_reader_list
@@ -152,6 +157,8 @@ namespace alder_lmdb {
 
 // The slot of dbi usable in txn, or throws Fail{EINVAL}.
 DbiSlot& slot_of(MDB_txn* txn, MDB_dbi dbi);
+// True while txn holds a snapshot (begun or renewed, not reset).
+inline bool active(const MDB_txn* txn) { return txn->t && !txn->reset; }
 // The live alder txn, or EINVAL for a reset/null txn.
 alder::Txn& live_txn(MDB_txn* txn);
 // Rejects writes in read txns with EACCES.

@@ -86,7 +86,7 @@ DbiSlot& slot_of(MDB_txn* txn, MDB_dbi dbi) {
 }
 
 alder::Txn& live_txn(MDB_txn* txn) {
-  if (!txn || !txn->t) throw Fail{EINVAL};
+  if (!txn || !active(txn)) throw Fail{EINVAL};
   return *txn->t;
 }
 
@@ -130,11 +130,14 @@ int mdb_txn_begin(MDB_env* env, MDB_txn* parent, unsigned int flags, MDB_txn** t
 
 MDB_env* mdb_txn_env(MDB_txn* txn) { return txn ? txn->env : nullptr; }
 
-size_t mdb_txn_id(MDB_txn* txn) { return txn && txn->t ? size_t(txn->id) : 0; }
+size_t mdb_txn_id(MDB_txn* txn) { return txn && active(txn) ? size_t(txn->id) : 0; }
 
 int mdb_txn_commit(MDB_txn* txn) {
   if (!txn) return EINVAL;
-  if (!txn->t) return EINVAL;  // a reset txn: LMDB refuses it too
+  if (!active(txn)) {  // a reset txn: refused, and freed as every commit frees
+    mdb_txn_abort(txn);
+    return EINVAL;
+  }
   int rc;
   if (txn->rdonly) {
     end_cursors(txn);
@@ -171,21 +174,33 @@ void mdb_txn_abort(MDB_txn* txn) {
 }
 
 void mdb_txn_reset(MDB_txn* txn) {
-  if (!txn || !txn->rdonly || !txn->t) return;
+  if (!txn || !txn->rdonly || !active(txn)) return;
   end_cursors(txn);
-  take_txn(txn).reset();  // releases the snapshot; the handle keeps its reader slot
+  // alder's reset: the snapshot goes (the writer may reuse its pages), the
+  // reader slot stays for renew. Only the flag is read by other threads.
+  txn->t->reset();
+  {
+    std::lock_guard lk(txn->env->mu);
+    txn->reset = true;
+  }
   settle_dbis(txn, false);
   txn->arena.clear();
 }
 
 int mdb_txn_renew(MDB_txn* txn) {
   return guard("mdb_txn_renew", [&] {
-    if (!txn || !txn->rdonly || txn->t || !txn->env->env) return EINVAL;
-    alder::Txn t = txn->env->env->begin_read();
-    const uint64_t id = t.id() - kTxnIdOffset;
+    if (!txn || !txn->rdonly || !txn->reset || !txn->env->env) return EINVAL;
+    // After a reopen of the env (mdb_env_set_mapsize) the old alder txn
+    // is gone: begin a new one instead.
+    std::optional<alder::Txn> fresh;
+    if (txn->t)
+      txn->t->renew();
+    else
+      fresh = txn->env->env->begin_read();
     std::lock_guard lk(txn->env->mu);
-    txn->t = std::move(t);
-    txn->id = id;
+    if (fresh) txn->t = std::move(fresh);
+    txn->reset = false;
+    txn->id = txn->t->id() - kTxnIdOffset;
     txn->tid = pthread_self();
     txn->dbi_epoch = txn->env->dbi_epoch;
     return MDB_SUCCESS;
