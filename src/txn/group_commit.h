@@ -7,23 +7,27 @@
 // commits in two halves instead (as RocksDB's and WiredTiger's group
 // commit do; LMDB, libmdbx and redb do not):
 //
-//   1. Under the writer lock the txn seals, saves its free space and writes
-//      its pages (src/txn/txn.cc), then becomes the writer chain's head
-//      (WriterState::last) -- in memory only: its meta is not written -- and
+//   1. Under the writer lock the txn seals and saves its free space
+//      (src/txn/txn.cc), then becomes the writer chain's head
+//      (WriterState::last) -- in memory only: its pages stay in the
+//      writer's buffers, where the next txns change them in place
+//      (src/btree/dirty_pages.h), and its meta is not written -- and
 //      releases the writer lock. The next writer builds on it at once.
 //   2. Outside the lock it waits (wait()) until a sync covers its txn id.
 //      If no sync is running, the waiter runs one (flush()): it takes the
-//      writer lock between two txns, reads the head H, writes H's meta into
-//      the slot that does not hold the durable meta, releases the lock,
-//      calls fdatasync, publishes H to readers and wakes every waiter up to
-//      H. Meanwhile the next writers commit in memory on top of H, and the
-//      next flush covers all of them with one fdatasync.
+//      writer lock between two txns, reads the head H, writes the buffered
+//      pages and then H's meta into the slot that does not hold the durable
+//      meta, releases the lock, calls fdatasync, publishes H to readers and
+//      wakes every waiter up to H. Meanwhile the next writers commit in
+//      memory on top of H, and the next flush covers all of them with one
+//      fdatasync.
 //
 // Why this is safe (docs/DURABILITY.md states it per mode):
 //   * H's meta is written after every page of H and of the txns it builds
-//     on (each wrote its pages before it became the head), so the fdatasync
-//     covers the whole tree of H. Metas of the txns between two flushes are
-//     never written: H's tree contains them.
+//     on (the flush writes the buffered pages first; spilled ones were
+//     written earlier), so the fdatasync covers the whole tree of H. Metas
+//     of the txns between two flushes are never written: H's tree contains
+//     them.
 //   * Only one sync runs at a time, and the flush writes the slot not
 //     holding the durable meta, so a power cut during it leaves the durable
 //     meta's slot untouched; recovery falls back to it.

@@ -19,8 +19,10 @@
 //      the autosync bound is passed);
 //   6. publish the new meta and its inline freelist to readers
 //      (EnvState::publish).
-// With Durability::sync, steps 4-6 run outside the writer lock, shared by
-// every txn committed meanwhile (group commit: src/txn/group_commit.h).
+// With Durability::sync, step 3 moves to the group's flush (the pages stay
+// in the writer's buffers until then) and steps 4-6 run for the newest
+// head only, shared by every txn committed meanwhile (group commit:
+// src/txn/group_commit.h); only the page and meta writes hold the lock.
 #pragma once
 
 #include <atomic>
