@@ -7,7 +7,8 @@
 // failure in 1-3 aborts the txn and leaves the env as it was (pages were
 // written only where no snapshot looks). A failure in 4-5 marks the env
 // failed: what reached the disk is unknown, so further writes are refused
-// until the env is reopened and recovered.
+// until the env is reopened and recovered. With Durability::sync the page
+// writes and steps 4-6 belong to the group's flush (src/txn/group_commit.h).
 #pragma once
 
 #include <deque>
