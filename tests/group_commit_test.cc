@@ -47,6 +47,25 @@ void check_snapshot(Txn& r, int threads, int per_thread) {
   }
 }
 
+// A file reopened after a crash: verify() passes, and each thread's commits
+// are a prefix (its counter n, keys 0..n-1 present, key n absent) holding
+// at least the `acked` ones. Returns the counters.
+std::vector<int> check_recovered(Env& env, const std::vector<int>& acked) {
+  std::vector<int> counters;
+  auto vr = env.verify();
+  EXPECT_TRUE(vr.ok()) << vr.error;
+  Txn r = env.begin_read();
+  for (int t = 0; t < int(acked.size()); t++) {
+    auto c = r.get(counter_of(t));
+    const int n = c ? std::stoi(std::string(*c)) : 0;
+    EXPECT_GE(n, acked[t]) << "thread " << t << ": an acknowledged commit is gone";
+    for (int s = 0; s < n; s++) EXPECT_TRUE(r.get(key_of(t, s))) << key_of(t, s);
+    EXPECT_FALSE(r.get(key_of(t, n)).has_value()) << "half a commit of thread " << t;
+    counters.push_back(n);
+  }
+  return counters;
+}
+
 TEST(ConcurrencyGroupCommit, ThreadsCommitAgainstAModel) {
   TempDir dir;
   constexpr int kThreads = 8, kPerThread = 60;
@@ -298,17 +317,8 @@ TEST(GroupCommitCrash, KillNineWithEightCommittingThreadsLosesNothingReported) {
     ASSERT_FALSE(eof) << "child stopped early (status " << status << ")";
 
     Env env = Env::open(dir.file());
-    auto vr = env.verify();
-    ASSERT_TRUE(vr.ok()) << vr.error;
-    Txn r = env.begin_read();
-    for (int t = 0; t < kThreads; t++) {
-      auto c = r.get(counter_of(t));
-      const int n = c ? std::stoi(std::string(*c)) : 0;
-      EXPECT_GE(n, got[t]) << "thread " << t << ": a reported commit is gone";
-      for (int s = 0; s < n; s++) ASSERT_TRUE(r.get(key_of(t, s))) << key_of(t, s);
-      EXPECT_FALSE(r.get(key_of(t, n)).has_value()) << "half a commit of thread " << t;
-      reported[t] = n;
-    }
+    reported = check_recovered(env, got);
+    if (::testing::Test::HasFailure()) return;
   }
 }
 
@@ -364,16 +374,8 @@ TEST(ConcurrencyGroupCommitPowerLoss, ConcurrentCommittersKeepEveryAcknowledgedC
     const std::string image = dir.file("image.alder");
     disk.crash_image(image, rng);
     Env env = Env::open(image);
-    auto vr = env.verify();
-    ASSERT_TRUE(vr.ok()) << vr.error;
-    Txn r = env.begin_read();
-    for (int t = 0; t < kThreads; t++) {
-      auto cv = r.get(counter_of(t));
-      const int n = cv ? std::stoi(std::string(*cv)) : 0;
-      EXPECT_GE(n, acked[t]) << "thread " << t << ": an acknowledged commit is gone";
-      for (int s = 0; s < n; s++) ASSERT_TRUE(r.get(key_of(t, s))) << key_of(t, s);
-      EXPECT_FALSE(r.get(key_of(t, n)).has_value()) << "half a commit of thread " << t;
-    }
+    check_recovered(env, acked);
+    if (::testing::Test::HasFailure()) return;
   }
 }
 
