@@ -54,6 +54,14 @@ MDB_txn* txn_of(MDB_cursor* cur) {
   return cur->txn;
 }
 
+// Takes cur off its txn's list of cursors (closed, or renewed elsewhere).
+void detach(MDB_cursor* cur) {
+  if (!cur->txn) return;
+  auto& v = cur->txn->cursors;
+  auto it = std::find(v.begin(), v.end(), cur);
+  if (it != v.end()) v.erase(it);
+}
+
 void remember(MDB_cursor* cur) {
   cur->positioned = true;
   cur->past_end = !cur->c->valid();
@@ -147,14 +155,7 @@ int mdb_cursor_open(MDB_txn* txn, MDB_dbi dbi, MDB_cursor** cursor) {
 
 void mdb_cursor_close(MDB_cursor* cur) {
   if (!cur) return;
-  if (cur->txn) {
-    auto& v = cur->txn->cursors;
-    for (size_t i = 0; i < v.size(); i++)
-      if (v[i] == cur) {
-        v.erase(v.begin() + long(i));
-        break;
-      }
-  }
+  detach(cur);
   delete cur;
 }
 
@@ -165,12 +166,7 @@ int mdb_cursor_renew(MDB_txn* txn, MDB_cursor* cur) {
     const DbiSlot& s = slot_of(txn, cur->dbi);
     alder::Txn& t = live_txn(txn);
     if (cur->txn) {
-      auto& v = cur->txn->cursors;
-      for (size_t i = 0; i < v.size(); i++)
-        if (v[i] == cur) {
-          v.erase(v.begin() + long(i));
-          break;
-        }
+      detach(cur);
       cur->c.reset();
     }
     cur->c = t.cursor(s.adbi);

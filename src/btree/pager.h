@@ -84,13 +84,12 @@ struct Pager {
   /// checked against ref.csum unless this txn wrote it (its reference is
   /// not sealed yet). Throws corrupted.
   const uint8_t* read_checked(const page::ChildRef& ref) const {
+    const uint8_t* p = read(ref.pgno);  // bounds
     if (maybe_dirty(ref.txnid)) {
-      if (ref.txnid == txnid) return read_run(ref.pgno, 1, ref.txnid);  // not sealed yet
-      const uint8_t* in_file = read(ref.pgno);  // bounds
-      if (const uint8_t* p = dirty->find(ref.pgno)) return p;
-      (void)in_file;  // carried and spilled: sealed, checked below
+      if (const uint8_t* d = dirty->find(ref.pgno)) return d;
+      if (ref.txnid == txnid) return p;  // spilled, not sealed yet
+      // carried and spilled: sealed, checked below
     }
-    const uint8_t* p = read(ref.pgno);
     if (verify_checksums && page::checksum(p, page_size, ref.pgno) != ref.csum)
       throw_corrupted(ref.pgno, "checksum mismatch (torn, stale or damaged page)");
     return p;

@@ -103,13 +103,7 @@ void Env::wait_durable(std::uint64_t txnid) {
                 "wait_durable: no commit has id " + std::to_string(txnid) + " (the newest is " +
                     std::to_string(st.head) + ")");
   if (txnid <= st.durable) return;
-  if (s.durability == Durability::sync) {
-    if (s.writer.failed.load() && txnid > st.durable)
-      throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
-    s.group.wait(s, txnid);
-  } else {
-    txn::sync_env(s);
-  }
+  txn::sync_env(s, txnid);
 }
 
 EnvStat Env::stat() { return live(impl_).stat(); }

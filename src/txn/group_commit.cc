@@ -90,11 +90,8 @@ void GroupCommit::flush(EnvState& env) {
     slot = 1 - st_.slot;
     head.synced_base = st_.durable;
   }
-  const uint64_t off = uint64_t(slot) * env.page_size;
   uint64_t pages = 0;
-  page_.resize(env.page_size);
-  before_.assign(env.map.data() + off, env.map.data() + off + env.page_size);
-  encode_meta(head, words, page_.data(), env.page_size);
+  bool meta_started = false;  // the slot may have changed: restore it on failure
   try {
     // The pages the group's txns left in the writer's buffers (the union of
     // what they changed), then the head's meta.
@@ -103,15 +100,14 @@ void GroupCommit::flush(EnvState& env) {
     pages = written.pages;
     w->dirty->clear();
     w->carried_from = 0;
-    env.file.pwrite(page_.data(), page_.size(), off);
+    meta_started = true;
+    write_meta(env, slot, head, words, /*keep_old=*/true, &meta_write_);
     w.release();  // the next writer builds on the head while this syncs
     env.sync_file();
   } catch (const std::exception& e) {
-    // What reached the disk is unknown: the slot gets its old meta back
-    // (a store into the page cache, which cannot fail as a pwrite to a
-    // failing disk can), and the env refuses further writes.
-    ALDER_DCHECK(env.meta_map.writable_data() != nullptr);
-    std::memcpy(env.meta_map.writable_data() + off, before_.data(), before_.size());
+    // What reached the disk is unknown: the slot gets its old meta back and
+    // the env refuses further writes.
+    if (meta_started) restore_meta(env, slot, meta_write_);
     env.writer.failed.store(true);
     w.release();
     auto* err = dynamic_cast<const Error*>(&e);

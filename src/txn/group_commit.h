@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "alder/alder.hpp"
+#include "txn/writer.h"
 
 namespace alder::txn {
 
@@ -117,7 +118,7 @@ class GroupCommit {
   std::string failure_;         // guarded by mu_
   ErrorCode failure_code_ = ErrorCode::env_failed;  // guarded by mu_
   Figures figures_;             // guarded by mu_
-  std::vector<uint8_t> page_, before_;  // the flusher's meta page buffers
+  MetaWrite meta_write_;        // the flusher's (one flush at a time)
 
   // Background flushes (kick()).
   std::condition_variable bg_cv_;

@@ -69,15 +69,31 @@ void sync_committed(EnvState& env, WriterState& w) {
   w.held_pages = 0;
 }
 
-void sync_env(EnvState& env) {
+void sync_env(EnvState& env, uint64_t upto) {
   if (env.durability == Durability::sync) {
     if (env.writer.failed.load())
       throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
-    env.group.wait(env, env.group.state().head);
+    env.group.wait(env, std::min(upto, env.group.state().head));
     return;
   }
   Writer::Guard g = env.writer.lock();
   sync_committed(env, *g);
+}
+
+void write_meta(EnvState& env, int slot, const Meta& meta, const std::vector<uint64_t>& words,
+                bool keep_old, MetaWrite* mw) {
+  const uint64_t off = uint64_t(slot) * env.page_size;
+  if (keep_old) mw->before.assign(env.map.data() + off, env.map.data() + off + env.page_size);
+  mw->page.resize(env.page_size);
+  encode_meta(meta, words, mw->page.data(), env.page_size);
+  env.file.pwrite(mw->page.data(), mw->page.size(), off);
+}
+
+void restore_meta(EnvState& env, int slot, const MetaWrite& mw) {
+  ALDER_DCHECK(env.meta_map.writable_data() != nullptr);  // mapped for writable envs
+  ALDER_DCHECK(mw.before.size() == env.page_size);
+  std::memcpy(env.meta_map.writable_data() + uint64_t(slot) * env.page_size, mw.before.data(),
+              mw.before.size());
 }
 
 void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t> inline_free,
@@ -96,29 +112,17 @@ void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t
   const bool synced_commit = w.held_pages > limit / env.page_size;
   const GroupCommit::State synced = env.group.state();
   const int slot = 1 - synced.slot;
-  const uint64_t slot_off = uint64_t(slot) * env.page_size;
-  // The meta goes in with one pwrite of its page: without a sync, every
-  // commit rewrites this slot, which then holds the only copy of the newest
-  // acknowledged commit, and a kill cannot split the kernel's copy of one
-  // page, so the slot holds the old meta or the new. `before` keeps the old
-  // one when a sync follows: if it fails, the commit has failed, and the
-  // slot gets it back through EnvState::meta_map (a store into the page
-  // cache, which cannot fail as a pwrite to a failing disk can), so a
-  // reopen in this boot does not find the failed commit there.
-  std::vector<uint8_t>& page = w.meta_scratch;
-  std::vector<uint8_t>& before = w.meta_before;
-  page.resize(env.page_size);
-  if (synced_commit)
-    before.assign(env.map.data() + slot_off, env.map.data() + slot_off + env.page_size);
+  // Without a sync, every commit rewrites this slot, which then holds the
+  // only copy of the newest acknowledged commit (write_meta's one pwrite
+  // keeps it whole). With a sync, the slot's old meta is kept: if the sync
+  // fails, the commit has failed, and the slot gets it back.
   meta.synced_base = synced.durable;
-  encode_meta(meta, inline_free, page.data(), env.page_size);
-  env.file.pwrite(page.data(), page.size(), slot_off);
+  write_meta(env, slot, meta, inline_free, synced_commit, &w.meta_write);
   if (synced_commit) {
     try {
       env.sync_file();
     } catch (...) {
-      ALDER_DCHECK(env.meta_map.writable_data() != nullptr);  // mapped for writable envs
-      std::memcpy(env.meta_map.writable_data() + slot_off, before.data(), before.size());
+      restore_meta(env, slot, w.meta_write);
       throw;
     }
   } else if (w.flusher) {

@@ -43,6 +43,12 @@ namespace alder::txn {
 
 struct EnvState;
 
+/// The buffers of one meta write: the page written, and the slot's page
+/// before it (kept for restore_meta()).
+struct MetaWrite {
+  std::vector<uint8_t> page, before;
+};
+
 /// What the writer carries from one write txn to the next.
 struct WriterState {
   Meta last;                          ///< latest committed meta
@@ -58,7 +64,7 @@ struct WriterState {
   /// in `dirty`, unwritten (the group's flush writes them); 0 when none.
   uint64_t carried_from = 0;
   std::unique_ptr<Flusher> flusher;  ///< no_sync envs: background writeback
-  std::vector<uint8_t> meta_scratch, meta_before;  ///< the commit's meta page, the slot's old one
+  MetaWrite meta_write;              ///< commit_meta()'s buffers
 };
 
 class Writer {
@@ -116,9 +122,22 @@ void ensure_pages(EnvState& env, WriterState& w, uint64_t pages);
 /// close). Throws env_failed after an earlier failure, io_error / no_space.
 /// Durability::sync envs wait for GroupCommit instead (sync_env()).
 void sync_committed(EnvState& env, WriterState& w);
-/// Env::sync() and close() in every mode: makes every commit durable. Must
-/// not be called with the writer lock held. Throws as sync_committed.
-void sync_env(EnvState& env);
+/// Env::sync(), Env::wait_durable() and close() in every mode: makes every
+/// commit up to txn `upto` durable (serial modes: every commit). Must not
+/// be called with the writer lock held. Throws as sync_committed.
+void sync_env(EnvState& env, uint64_t upto = UINT64_MAX);
+/// Step 4: writes `meta` and its inline freelist `words` into meta slot
+/// `slot` (0 or 1) with one pwrite of its page, so a kill leaves the slot
+/// with the old meta or the new, never a mix. keep_old: first copies the
+/// slot's page into mw->before, for restore_meta() if the sync that follows
+/// fails. Throws io_error / no_space.
+void write_meta(EnvState& env, int slot, const Meta& meta, const std::vector<uint64_t>& words,
+                bool keep_old, MetaWrite* mw);
+/// After a failed sync: the slot gets back the page write_meta() kept, with
+/// a store through EnvState::meta_map (into the page cache, which cannot
+/// fail as a pwrite to a failing disk can), so a reopen in this boot does
+/// not find the failed commit there.
+void restore_meta(EnvState& env, int slot, const MetaWrite& mw);
 /// Steps 4-6 of the protocol for the txn whose meta is `meta` (txnid,
 /// roots, npages set; synced_base is set here), after its pages were
 /// written (`written`). held_by_sync: pages it freed that the synced tree

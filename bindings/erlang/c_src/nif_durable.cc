@@ -12,7 +12,7 @@ DurableNotifier::DurableNotifier(EnvRes& owner, alder::Env& env)
 
 DurableNotifier::~DurableNotifier() { stop(); }
 
-void DurableNotifier::add(ErlNifEnv*, ErlNifPid pid, ERL_NIF_TERM ref, std::uint64_t txnid) {
+void DurableNotifier::add(ErlNifPid pid, ERL_NIF_TERM ref, std::uint64_t txnid) {
   ErlNifEnv* msg_env = enif_alloc_env();
   if (!msg_env) throw std::bad_alloc();
   Waiter w{pid, msg_env, enif_make_copy(msg_env, ref), txnid};

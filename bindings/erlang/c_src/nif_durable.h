@@ -46,7 +46,7 @@ class DurableNotifier {
 
   /// Sends `pid` {alder_durable, Ref, Result} once commit `txnid` is
   /// durable (or its sync failed). `ref` is copied. Throws std::bad_alloc.
-  void add(ErlNifEnv* caller, ErlNifPid pid, ERL_NIF_TERM ref, std::uint64_t txnid);
+  void add(ErlNifPid pid, ERL_NIF_TERM ref, std::uint64_t txnid);
   /// Replies to every waiter (after their commits' syncs) and joins.
   void stop();
 

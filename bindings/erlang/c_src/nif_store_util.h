@@ -26,7 +26,7 @@ inline ERL_NIF_TERM durable_wait(ErlNifEnv* env, EnvRes& e, std::uint64_t txnid)
   ErlNifPid self;
   if (!enif_self(env, &self)) throw std::bad_alloc();  // never: NIFs run in a process
   ERL_NIF_TERM ref = enif_make_ref(env);
-  e.notifier->add(env, self, ref, txnid);
+  e.notifier->add(self, ref, txnid);
   return enif_make_tuple2(env, enif_make_atom(env, "durable_wait"), ref);
 }
 
