@@ -141,6 +141,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   if (!o.read_only) {
     s.meta_map.map(s.file.fd(), 2 * uint64_t(ps), 2 * uint64_t(ps), true, false, hook);
     w->dirty = std::make_unique<btree::DirtyPages>(ps, std::max<uint64_t>(64, (16 << 20) / ps));
+    w->free_space = std::make_unique<txn::FreeSpace>(ps);
     if (s.durability == Durability::no_sync)
       w->flusher = std::make_unique<txn::Flusher>(s.file.fd(), txn::Flusher::kDefaultStep);
   }

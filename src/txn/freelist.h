@@ -48,20 +48,11 @@
 #include "page/page.h"
 #include "txn/meta.h"
 
-namespace alder::txn {
+namespace alder::btree {
+class Tree;
+}
 
-/// Where the previous write txn found the freelist's blocked prefix to end:
-/// every record up to `blocked_until` was unusable under (synced, readers).
-/// It stays unusable while the synced commit is the same and those readers
-/// are still live (a new reader's snapshot is newer than every record, so it
-/// cannot unblock anything), which spares a scan of the same blocked records
-/// in every txn. Owned by the writer.
-struct FreelistHint {
-  bool valid = false;
-  std::string blocked_until;
-  uint64_t synced = 0;
-  std::vector<uint64_t> readers;
-};
+namespace alder::txn {
 
 /// A freelist record kept in the meta page instead of the tree (the same
 /// content as a tree record under key (txnid, chunk)). In the meta page:
@@ -78,29 +69,53 @@ struct InlineRecord {
 /// Records pointing into words, which must outlive them. Throws corrupted
 /// on malformed words.
 std::vector<InlineRecord> decode_inline_free(const std::vector<uint64_t>& words);
+void decode_inline_free(const std::vector<uint64_t>& words, std::vector<InlineRecord>* out);
 std::vector<uint64_t> encode_inline_free(const std::vector<InlineRecord>& records);
+/// Appends the words of `records` to *out.
+void encode_inline_free(const std::vector<InlineRecord>& records, std::vector<uint64_t>* out);
 
+/// The writer's free-space manager. One object lives as long as the env's
+/// writer (WriterState owns it) and serves one write txn at a time, between
+/// begin() and end(), under the writer lock. What it keeps from one txn to
+/// the next is only memory: its buffers (so a small commit allocates
+/// nothing) and the blocked-prefix hint below. Everything a txn decides is
+/// written at its commit into the freelist tree and the meta page's inline
+/// records, so the file alone says which pages are free (recovery and
+/// verify() read nothing else).
+///
+/// The hint: where the previous txn found the freelist's blocked prefix to
+/// end (every record up to that key was unusable under (synced, readers)).
+/// It stays valid while the synced commit is the same and those readers are
+/// still live (a new reader's snapshot is newer than every record, so it
+/// cannot unblock anything), which spares a scan of the same blocked
+/// records in every txn.
 class FreeSpace final : public btree::PageAllocator {
  public:
-  /// pg: the txn's pager (its map_pages follows the high-water mark).
-  /// free_tree: the txn's freelist TreeRef. npages: high-water mark at the
-  /// snapshot. max_pages: the file limit. synced: newest synced txn id.
-  /// readers: snapshot ids of live readers, sorted.
-  /// hint: carried from txn to txn (see FreelistHint), updated here.
-  /// grow(pages): makes the file at least that many pages long.
-  /// inline_words: the snapshot meta's inline freelist.
-  FreeSpace(btree::Pager& pg, page::TreeRef& free_tree, std::function<void(uint64_t)> grow,
-            uint64_t npages, uint64_t max_pages, uint64_t synced,
-            std::vector<uint64_t> readers, FreelistHint& hint,
-            const std::vector<uint64_t>& inline_words);
+  explicit FreeSpace(uint32_t page_size);
   ~FreeSpace() override;
+
+  /// Starts serving a write txn. pg: its pager (map_pages follows the
+  /// high-water mark). free_tree: its freelist TreeRef. grow(pages): makes
+  /// the file at least that many pages long. npages: high-water mark at the
+  /// snapshot. max_pages: the file limit. synced: newest synced txn id.
+  /// readers: snapshot ids of live readers, sorted. inline_words: the
+  /// snapshot meta's inline freelist (copied). The references must stay
+  /// valid until end().
+  void begin(btree::Pager& pg, page::TreeRef& free_tree, std::function<void(uint64_t)> grow,
+             uint64_t npages, uint64_t max_pages, uint64_t synced,
+             const std::vector<uint64_t>& readers, const std::vector<uint64_t>& inline_words);
+  /// The txn ended (committed or aborted): keeps the hint, drops the
+  /// references. A txn that aborts after save() leaves no trace: the hint
+  /// describes the snapshot's freelist, which the next txn starts from.
+  void end();
 
   uint64_t allocate(uint32_t n) override;
   void release(uint64_t pgno, uint32_t n, uint64_t birth) override;
 
   /// Writes the freelist for commit `txnid` (see above): into the tree,
-  /// and the records small enough for the meta page into *inline_out.
-  /// free_pages: the snapshot's count of free pages; returns the new count.
+  /// and the records small enough for the meta page into *inline_out
+  /// (replaced). free_pages: the snapshot's count of free pages; returns
+  /// the new count.
   uint64_t save(uint64_t txnid, uint64_t free_pages, std::vector<uint64_t>* inline_out);
   uint64_t npages() const { return npages_; }
   /// Pages this txn freed that the synced commit still references (they
@@ -110,31 +125,49 @@ class FreeSpace final : public btree::PageAllocator {
  private:
   bool reusable(uint64_t freed_by, uint64_t min_birth) const;
   bool load_next_record();
+  void add_to_pool(const uint64_t* pages, size_t n, uint64_t root);
   uint64_t take_from_pool(uint32_t n);
-  void sort_pool();
+  bool crosses(uint64_t a, uint64_t b) const;
+  void own_records(uint64_t txnid);
+  void put_record(btree::Tree& tree, const InlineRecord& r);
 
-  btree::Pager& pg_;
-  page::TreeRef& tree_;
+  // Per txn (begin() to end()).
+  btree::Pager* pg_ = nullptr;
+  page::TreeRef* tree_ = nullptr;
   std::function<void(uint64_t)> grow_;
-  uint64_t npages_;
-  uint64_t max_pages_;
-  uint64_t synced_;
+  uint64_t npages_ = 0;
+  uint64_t max_pages_ = 0;
+  uint64_t synced_ = 0;
   std::vector<uint64_t> readers_;
-  size_t chunk_max_;
-  size_t inline_cap_;  // words of inline freelist a meta page holds
+  const size_t chunk_max_;
+  const size_t inline_cap_;  // words of inline freelist a meta page holds
   std::vector<uint64_t> inline_words_;  // the snapshot meta's inline freelist
   std::vector<InlineRecord> inline_;    // records pointing into it
-  std::vector<uint64_t> pool_;  // reusable now; sorted descending when !pool_dirty_
-  bool pool_dirty_ = false;
+  std::vector<uint64_t> pool_;  // reusable now, sorted descending
   std::vector<std::pair<uint64_t, uint64_t>> freed_;  // (birth, pgno)
   std::vector<std::string> consumed_;  // record keys loaded into the pool
+  size_t consumed_count_ = 0;          // live entries of consumed_
   uint64_t consumed_pages_ = 0;
   std::string next_key_;  // load_next_record() resumes after this key
-  FreelistHint& hint_;
   std::string blocked_until_;   // every record up to this key is unusable
   bool prefix_broken_ = false;  // a usable record was found after it
   bool exhausted_ = false;
   bool saving_ = false;
+
+  // The hint, carried from txn to txn.
+  bool hint_valid_ = false;
+  std::string hint_blocked_until_;
+  uint64_t hint_synced_ = 0;
+  std::vector<uint64_t> hint_readers_;
+
+  // save()'s buffers, kept for the next txn.
+  std::vector<uint64_t> merge_;
+  std::vector<std::pair<uint64_t, uint64_t>> all_;
+  std::vector<uint64_t> own_pages_;
+  std::vector<InlineRecord> own_, keep_, both_;
+  std::vector<std::pair<uint64_t, uint64_t>> held_;
+  std::vector<uint64_t> held_pages_;
+  std::vector<uint64_t> value_;
 };
 
 /// Birth recorded for pages that are free for every snapshot.

@@ -114,11 +114,10 @@ Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
   const GroupCommit::State sync = env.group.state();
   std::vector<uint64_t> pinned = env.reader_snapshots();
   if (sync.in_flight) pinned.insert(std::upper_bound(pinned.begin(), pinned.end(), sync.in_flight), sync.in_flight);
-  free_ = std::make_unique<FreeSpace>(
-      pager_, meta_.free, [&env, &w](uint64_t pages) { ensure_pages(env, w, pages); },
-      meta_.npages, env.max_pages, sync.durable, std::move(pinned), w.freelist_hint,
-      w.last_inline);
-  pager_.alloc = free_.get();
+  free_ = w.free_space.get();
+  free_->begin(pager_, meta_.free, [&env, &w](uint64_t pages) { ensure_pages(env, w, pages); },
+               meta_.npages, env.max_pages, sync.durable, pinned, w.last_inline);
+  pager_.alloc = free_;
   env.live_txns.fetch_add(1);
 }
 
@@ -403,7 +402,8 @@ void Txn::finish() noexcept {
   if (finished_) return;
   finished_ = true;
   if (write_) {
-    free_.reset();  // writes the env's freelist hint: still under the writer lock
+    if (free_) free_->end();  // keeps the freelist hint: still under the writer lock
+    free_ = nullptr;
     if (env_.durability != Durability::sync)
       pager_.dirty->clear();
     else if (!committed_)

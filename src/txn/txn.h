@@ -134,7 +134,7 @@ class Txn {
   std::deque<DbState> dbs_;  // index = Dbi - 1 (stable addresses)
   // Writer only.
   std::optional<Writer::Guard> writer_;  // the writer lock, until finish()
-  std::unique_ptr<FreeSpace> free_;
+  FreeSpace* free_ = nullptr;  // the writer's (WriterState::free_space), between begin() and end()
   std::vector<uint64_t> inline_free_;  // the new meta's inline freelist
   WrittenPages written_;               // spilled and committed pages
 };

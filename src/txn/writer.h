@@ -58,7 +58,7 @@ struct WriterState {
   int last_slot = 0;
   uint64_t held_pages = 0;  ///< freed since the last sync, still in its tree
   uint64_t file_size = 0;   ///< bytes
-  FreelistHint freelist_hint;
+  std::unique_ptr<FreeSpace> free_space;  ///< the free-space manager, serving one txn at a time
   std::unique_ptr<btree::DirtyPages> dirty;  ///< the write txn's page buffers (their pool)
   /// Durability::sync: the oldest committed txn whose pages are still held
   /// in `dirty`, unwritten (the group's flush writes them); 0 when none.
