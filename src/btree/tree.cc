@@ -73,11 +73,11 @@ uint8_t* Tree::touch_root() {
     return p;
   }
   const uint8_t* old = pg_.read_checked(root_ref(ref_));
-  if (std::string p = Node(old, pg_.page_size).heap_problem(); !p.empty())
-    throw_corrupted(ref_.root, p);
+  const Node old_node(old, pg_.page_size);
+  if (std::string p = old_node.heap_problem(); !p.empty()) throw_corrupted(ref_.root, p);
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
-  std::memcpy(p, old, pg_.page_size);
+  old_node.copy_to(p);
   page::header(p)->txnid = pg_.txnid;
   pg_.free_page(ref_.root, ref_.root_txnid);
   ref_.root = pgno;
@@ -99,10 +99,11 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
   if (t != page::kLeaf && t != page::kBranch)
     throw_corrupted(c.pgno, std::string("expected a tree page, found ") +
                                 page::type_name(t));
-  if (std::string p = Node(old, pg_.page_size).heap_problem(); !p.empty()) throw_corrupted(c.pgno, p);
+  const Node old_node(old, pg_.page_size);
+  if (std::string p = old_node.heap_problem(); !p.empty()) throw_corrupted(c.pgno, p);
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
-  std::memcpy(p, old, pg_.page_size);
+  old_node.copy_to(p);
   page::header(p)->txnid = pg_.txnid;
   pg_.free_page(c.pgno, c.txnid);
   NodeWriter(parent, pg_.page_size).set_child(idx, {pgno, pg_.txnid, 0});

@@ -101,17 +101,17 @@ bool FreeSpace::load_next_record() {
   return false;
 }
 
-// Merges a record's pages into the pool, keeping it sorted descending (a
-// record's pages are written ascending, so this is a merge, not a sort).
+// Merges a record's pages into the pool, keeping it sorted descending: the
+// record's pages (at most chunk_max_) are sorted, the pool merged with them.
 void FreeSpace::add_to_pool(const uint64_t* pages, size_t n, uint64_t root) {
-  for (size_t i = 0; i < n; i++)
-    if (pages[i] < 2 || pages[i] >= npages_)
-      btree::throw_corrupted(root, "freelist names page " + std::to_string(pages[i]));
+  incoming_.assign(pages, pages + n);
+  for (uint64_t p : incoming_)
+    if (p < 2 || p >= npages_)
+      btree::throw_corrupted(root, "freelist names page " + std::to_string(p));
+  std::sort(incoming_.begin(), incoming_.end(), std::greater<>());
   merge_.resize(pool_.size() + n);
-  std::merge(pool_.begin(), pool_.end(), std::make_reverse_iterator(pages + n),
-             std::make_reverse_iterator(pages), merge_.begin(), std::greater<>());
-  if (!std::is_sorted(merge_.begin(), merge_.end(), std::greater<>()))
-    std::sort(merge_.begin(), merge_.end(), std::greater<>());  // not ascending: damaged, still usable
+  std::merge(pool_.begin(), pool_.end(), incoming_.begin(), incoming_.end(), merge_.begin(),
+             std::greater<>());
   pool_.swap(merge_);
 }
 

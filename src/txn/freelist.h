@@ -161,7 +161,7 @@ class FreeSpace final : public btree::PageAllocator {
   std::vector<uint64_t> hint_readers_;
 
   // save()'s buffers, kept for the next txn.
-  std::vector<uint64_t> merge_;
+  std::vector<uint64_t> merge_, incoming_;
   std::vector<std::pair<uint64_t, uint64_t>> all_;
   std::vector<uint64_t> own_pages_;
   std::vector<InlineRecord> own_, keep_, both_;
