@@ -110,9 +110,29 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
   return p;
 }
 
+// A read-only descent to key's leaf, before anything is copied (LMDB's
+// cursor search, then mdb_cursor_touch): the child index taken below each
+// branch goes to idx[0 .. depth-2], the key's slot (or where it would go)
+// to *slot. Returns whether the key is there. The tree must not be empty.
+bool Tree::locate(std::string_view key, uint32_t* idx, uint32_t* slot) const {
+  if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
+  ChildRef ref = root_ref(ref_);
+  for (uint32_t d = 1; d < ref_.depth; d++) {
+    Node n(read_node(pg_, ref, false), pg_.page_size);
+    idx[d - 1] = n.child_index(key);
+    ref = n.child(idx[d - 1]);
+  }
+  Node leaf(read_node(pg_, ref, true), pg_.page_size);
+  bool exact;
+  *slot = leaf.lower_bound(key, &exact);
+  return exact;
+}
+
 // Fills path_ from the root to the leaf that holds key, copying every page on
-// the way. path_.back().idx is left for the caller (the leaf slot).
-void Tree::descend_for_write(std::string_view key, bool last_child) {
+// the way. With idx (from locate(), nothing changed since), the child indexes
+// are taken from it rather than searched again. path_.back().idx is left for
+// the caller (the leaf slot).
+void Tree::descend_for_write(std::string_view key, bool last_child, const uint32_t* idx) {
   path_.clear();
   if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
   rightmost_ = true;
@@ -122,7 +142,8 @@ void Tree::descend_for_write(std::string_view key, bool last_child) {
     Node n(p, pg_.page_size);
     if (n.type() != page::kBranch) throw_corrupted(pgno, "expected a branch page");
     if (n.count() == 0) throw_corrupted(pgno, "empty branch page");
-    uint32_t i = last_child ? n.count() - 1 : n.child_index(key);
+    uint32_t i = last_child ? n.count() - 1 : idx ? idx[d - 1] : n.child_index(key);
+    if (i >= n.count()) throw_corrupted(pgno, "branch changed under a write");
     if (i + 1 != n.count()) rightmost_ = false;
     path_.push_back({p, pgno, i});
     p = touch_child(p, i);
@@ -162,7 +183,16 @@ void Tree::release_overflow(const OverflowRef& r) {
 
 Tree::Put Tree::put(std::string_view key, std::string_view value,
                     bool no_overwrite, bool append) {
-  if (no_overwrite && get(key)) return Put::kept;
+  // Not append: locate first, so put(no_overwrite) of an existing key
+  // copies nothing, and the copy-on-write descent searches no page again.
+  uint32_t idxs[kMaxDepth];
+  uint32_t slot = 0;
+  bool found = false;
+  const bool located = !append && ref_.root;
+  if (located) {
+    found = locate(key, idxs, &slot);
+    if (found && no_overwrite) return Put::kept;
+  }
   if (!ref_.root) {
     uint64_t pgno;
     uint8_t* p = pg_.new_page(&pgno);
@@ -174,12 +204,15 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
   }
   // Append (sorted loads, as MDB_APPEND) follows the last child down and
   // compares with the last key only: no binary search on the way.
-  descend_for_write(key, append);
+  descend_for_write(key, append, located ? idxs : nullptr);
   uint8_t* leafp = path_.back().page;
   Node leaf(leafp, pg_.page_size);
   bool exact = false;
   uint32_t idx;
-  if (append) {
+  if (located) {
+    exact = found;  // the copy holds the same cells as the page located
+    idx = slot;
+  } else if (append) {
     idx = leaf.count();
     if (idx > 0) {
       leaf.key(idx - 1, scratch_);
@@ -302,13 +335,14 @@ void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
 }
 
 bool Tree::del(std::string_view key) {
-  if (!get(key)) return false;
-  descend_for_write(key, false);
+  if (!ref_.root) return false;
+  uint32_t idxs[kMaxDepth];
+  uint32_t idx;
+  if (!locate(key, idxs, &idx)) return false;  // nothing copied for a missing key
+  descend_for_write(key, false, idxs);
   uint8_t* leafp = path_.back().page;
   Node leaf(leafp, pg_.page_size);
-  bool exact;
-  uint32_t idx = leaf.lower_bound(key, &exact);
-  if (!exact) throw_corrupted(path_.back().pgno, "key vanished during delete");
+  if (idx >= leaf.count()) throw_corrupted(path_.back().pgno, "key vanished during delete");
   if (leaf.is_overflow(idx)) release_overflow(leaf.overflow_ref(idx));
   NodeWriter(leafp, pg_.page_size).remove(idx);
   ref_.entries--;

@@ -83,7 +83,8 @@ class Tree {
   };
   uint8_t* touch_root();
   uint8_t* touch_child(uint8_t* parent, uint32_t idx);
-  void descend_for_write(std::string_view key, bool last_child);
+  bool locate(std::string_view key, uint32_t* idx, uint32_t* slot) const;
+  void descend_for_write(std::string_view key, bool last_child, const uint32_t* idx = nullptr);
   void insert_at(size_t level, uint32_t idx, const page::CellSpec& cell);
   void remove_child(uint8_t* parent, uint32_t idx);
   void rebalance(size_t level);
