@@ -132,6 +132,54 @@ TEST_F(CApi, CommitNowaitThenWaitDurable) {
   EXPECT_EQ(alder_txn_commit_nowait(t, nullptr), ALDER_SUCCESS);  // txnid may be NULL
 }
 
+TEST_F(CApi, ReadersAndSlowReaderWatch) {
+  const std::string big(3000, 'x');
+  auto put = [&](const std::string& key, const std::string& value) {
+    alder_txn* t = nullptr;
+    ASSERT_EQ(alder_txn_begin(env_, 0, &t), ALDER_SUCCESS);
+    alder_val k{key.size(), key.data()}, v{value.size(), value.data()};
+    ASSERT_EQ(alder_put(t, 0, &k, &v, 0), ALDER_SUCCESS);
+    ASSERT_EQ(alder_txn_commit(t), ALDER_SUCCESS);
+  };
+  for (int i = 0; i < 20; i++) put("k" + std::to_string(i), big);
+  size_t count = 99;
+  ASSERT_EQ(alder_env_readers(env_, nullptr, 0, &count), ALDER_SUCCESS);
+  EXPECT_EQ(count, 0u);
+  alder_txn* r = nullptr;
+  ASSERT_EQ(alder_txn_begin(env_, ALDER_RDONLY, &r), ALDER_SUCCESS);
+  struct Seen {
+    int calls = 0;
+    uint64_t txnid = 0, pages = 0;
+  } seen;
+  ASSERT_EQ(alder_env_set_slow_reader(env_, 15, 0,
+                                      [](const alder_reader_info* info, void* ctx) {
+                                        auto* s = static_cast<Seen*>(ctx);
+                                        s->calls++;
+                                        s->txnid = info->txnid;
+                                        s->pages = info->pages_held;
+                                      },
+                                      &seen),
+            ALDER_SUCCESS);
+  for (int i = 0; i < 20; i++) put("k" + std::to_string(i), big + "2");
+  alder_reader_info infos[2];
+  ASSERT_EQ(alder_env_readers(env_, infos, 2, &count), ALDER_SUCCESS);
+  ASSERT_EQ(count, 1u);
+  EXPECT_EQ(infos[0].pid, uint32_t(::getpid()));
+  EXPECT_GE(infos[0].pages_held, 20u);
+  EXPECT_GT(seen.calls, 0);
+  EXPECT_EQ(seen.txnid, infos[0].txnid);
+  EXPECT_GE(seen.pages, 15u);
+  // Too small an array: the count still says how many there are.
+  ASSERT_EQ(alder_env_readers(env_, infos, 0, &count), ALDER_SUCCESS);
+  EXPECT_EQ(count, 1u);
+  EXPECT_EQ(alder_env_readers(env_, nullptr, 1, &count), ALDER_INVALID);
+  EXPECT_EQ(alder_env_readers(env_, infos, 1, nullptr), ALDER_INVALID);
+  EXPECT_EQ(alder_env_readers(nullptr, infos, 1, &count), ALDER_INVALID);
+  EXPECT_EQ(alder_env_set_slow_reader(nullptr, 1, 0, nullptr, nullptr), ALDER_INVALID);
+  ASSERT_EQ(alder_env_set_slow_reader(env_, 0, 0, nullptr, nullptr), ALDER_SUCCESS);  // off
+  alder_txn_abort(r);
+}
+
 TEST_F(CApi, TxnPutGetDelCommitAbort) {
   alder_txn* t = nullptr;
   ASSERT_EQ(alder_txn_begin(env_, 0, &t), ALDER_SUCCESS);

@@ -173,4 +173,69 @@ TEST(EnvReaders, ListsSnapshotsAndThePagesOnlyTheyHold) {
   }).join();
 }
 
+TEST(SlowReader, CalledForTheReaderHoldingPagesUntilItLetsGo) {
+  TempDir dir;
+  Env env = Env::open(dir.file());
+  const std::string big(3000, 'x');
+  for (int i = 0; i < 50; i++) put(env, "k" + std::to_string(i), big);
+  std::vector<alder::ReaderInfo> seen;
+  env.set_slow_reader(40, [&](const alder::ReaderInfo& r) { seen.push_back(r); }, 0);
+  Txn quick = env.begin_read();  // holds nothing that is ever freed
+  quick.reset();
+  Txn slow = env.begin_read();
+  for (int i = 0; i < 20; i++) put(env, "k" + std::to_string(i), big + "2");
+  EXPECT_TRUE(seen.empty());  // 20 overflow pages held: under the bound
+  for (int i = 20; i < 50; i++) put(env, "k" + std::to_string(i), big + "2");
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().txnid, slow.id());
+  EXPECT_GE(seen.back().pages_held, 40u);
+  EXPECT_EQ(seen.back().pid, uint32_t(::getpid()));
+  for (const auto& r : seen) EXPECT_EQ(r.txnid, slow.id());  // only the slow one
+  // Let go: the pages become reusable and the calls stop; a new reader
+  // that holds a few pages is under the bound.
+  slow.reset();
+  seen.clear();
+  Txn fresh = env.begin_read();
+  for (int i = 0; i < 8; i++) put(env, "k" + std::to_string(i), big + "3");
+  EXPECT_TRUE(seen.empty());
+  ASSERT_EQ(env.readers().size(), 1u);
+  EXPECT_GT(env.readers()[0].pages_held, 0u);
+}
+
+TEST(SlowReader, ThrottledThrowingAndOff) {
+  TempDir dir;
+  Env env = Env::open(dir.file());
+  const std::string big(3000, 'x');
+  for (int i = 0; i < 30; i++) put(env, "k" + std::to_string(i), big);
+  Txn slow = env.begin_read();
+  for (int i = 0; i < 30; i++) put(env, "k" + std::to_string(i), big + "2");
+  int calls = 0;
+  // A callback that throws: the commits still succeed, and the data is there.
+  env.set_slow_reader(10, [&](const alder::ReaderInfo&) {
+    calls++;
+    throw std::runtime_error("the application's own failure");
+  }, 0);
+  EXPECT_NO_THROW(put(env, "a", "1"));
+  EXPECT_NO_THROW(put(env, "b", "1"));
+  EXPECT_EQ(calls, 2);
+  // Throttled: one check per hour, so one call for these commits.
+  calls = 0;
+  env.set_slow_reader(10, [&](const alder::ReaderInfo&) { calls++; }, 3600 * 1000);
+  for (int i = 0; i < 5; i++) put(env, "c" + std::to_string(i), "1");
+  EXPECT_EQ(calls, 1);
+  // Off: pages 0, or no function.
+  calls = 0;
+  env.set_slow_reader(0, [&](const alder::ReaderInfo&) { calls++; }, 0);
+  put(env, "d", "1");
+  env.set_slow_reader(10, nullptr, 0);
+  put(env, "e", "1");
+  EXPECT_EQ(calls, 0);
+  // The callback may use the env (here: list the readers again).
+  size_t listed = 0;
+  env.set_slow_reader(10, [&](const alder::ReaderInfo&) { listed = env.readers().size(); }, 0);
+  put(env, "f", "1");
+  EXPECT_EQ(listed, 1u);
+  EXPECT_EQ(env.begin_read().get("a").value_or(""), "1");
+}
+
 }  // namespace

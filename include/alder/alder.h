@@ -100,6 +100,21 @@ typedef struct alder_stat {
   uint64_t last_txn_id;
 } alder_stat;
 
+/* One live read snapshot (alder::ReaderInfo): process, OS thread id (0:
+ * another process), the commit it sees, its age in seconds (-1: unknown,
+ * another process), and the freed pages only it keeps from reuse. */
+typedef struct alder_reader_info {
+  uint32_t pid;
+  uint64_t thread;
+  uint64_t txnid;
+  double age_seconds;
+  uint64_t pages_held;
+} alder_reader_info;
+
+/* Called by alder_env_set_slow_reader's watch; `reader` is valid during the
+ * call only. */
+typedef void (*alder_slow_reader_fn)(const alder_reader_info* reader, void* ctx);
+
 /* Cursor operations for alder_cursor_get. */
 typedef enum alder_cursor_op {
   ALDER_FIRST,
@@ -127,6 +142,17 @@ int alder_env_sync(alder_env* env);
  * write txn is live. */
 int alder_env_wait_durable(alder_env* env, uint64_t txnid);
 int alder_env_stat(alder_env* env, alder_stat* stat);
+/* Lists the live read snapshots (Env::readers), oldest first: up to `cap`
+ * into out (may be NULL when cap is 0); *count gets how many there are, so
+ * a caller whose cap was too small can call again with a larger array. */
+int alder_env_readers(alder_env* env, alder_reader_info* out, size_t cap, size_t* count);
+/* Watches for slow readers (Env::set_slow_reader): after a write txn's
+ * commit, at most once per check_every_ms (0: every commit), fn(reader, ctx)
+ * runs on the committing thread for every snapshot holding at least `pages`
+ * freed pages. pages 0 or fn NULL turns it off. ctx must outlive the
+ * setting. */
+int alder_env_set_slow_reader(alder_env* env, uint64_t pages, uint32_t check_every_ms,
+                              alder_slow_reader_fn fn, void* ctx);
 /* Full verify; on failure *bad_page (may be NULL) gets the first bad page. */
 int alder_env_verify(alder_env* env, uint64_t* bad_page);
 size_t alder_env_max_key_size(alder_env* env);

@@ -482,6 +482,20 @@ class Env {
   /// Thread-safe; a snapshot may end while the list is built. Follows
   /// LMDB's mdb_reader_list, plus what each reader costs.
   std::vector<ReaderInfo> readers();
+  /// Watches for slow readers (libmdbx's mdbx_env_set_hsr, here as a
+  /// notification): after a write txn's commit() returns, at most once per
+  /// `check_every_ms` milliseconds (0: after every commit), the committing
+  /// thread runs readers() and calls `fn` for every snapshot whose
+  /// pages_held is at least `pages`, so the application can end it (reset()
+  /// or finish the txn; another process: its pid). `fn` runs with no alder
+  /// lock held and may call this env, but not on a txn of the calling
+  /// thread that is still open; an exception from it is caught and
+  /// dropped (the commit has happened). Checks run on one thread at a time:
+  /// a commit that finds one running skips its own. `pages` 0 or an empty
+  /// `fn` turns the watch off. Thread-safe; replaces an earlier setting.
+  /// Cost: one readers() walk per check (grows with the freelist).
+  void set_slow_reader(std::uint64_t pages, std::function<void(const ReaderInfo&)> fn,
+                       std::uint32_t check_every_ms = 100);
   /// Walks every page reachable from the latest commit: checksums in the
   /// parents, page types, key order, bounds, and that every page is used or
   /// free exactly once. Reads the whole file; takes a read txn.

@@ -108,6 +108,10 @@ void Env::wait_durable(std::uint64_t txnid) {
 
 EnvStat Env::stat() { return live(impl_).stat(); }
 std::vector<ReaderInfo> Env::readers() { return live(impl_).readers(); }
+void Env::set_slow_reader(std::uint64_t pages, std::function<void(const ReaderInfo&)> fn,
+                          std::uint32_t check_every_ms) {
+  live(impl_).set_slow_reader(pages, std::move(fn), check_every_ms);
+}
 VerifyResult Env::verify() { return live(impl_).verify(); }
 std::size_t Env::max_key_size() const { return page::max_key(page_size()); }
 std::uint32_t Env::page_size() const { return live(impl_).state().page_size; }
@@ -200,12 +204,17 @@ std::uint64_t Txn::commit(CommitFlags flags) {
   const std::uint64_t id = t.core.id();
   const bool wrote = !t.core.read_only() && t.core.write_gen() != 0;
   t.core.commit(flags != CommitFlags::no_wait);
+  if (wrote) t.env->after_commit();
   return wrote ? id : t.core.meta().txnid;
 }
 
 void Txn::commit() {
-  impl().core.commit();
-  impl_.reset();
+  detail::TxnImpl& t = impl();
+  const bool write = !t.core.read_only();
+  t.core.commit();
+  std::shared_ptr<detail::EnvImpl> env = t.env;
+  impl_.reset();  // the txn is over (its reader slot, the writer lock) before the check
+  if (write) env->after_commit();
 }
 
 void Txn::abort() noexcept { impl_.reset(); }

@@ -132,6 +132,35 @@ int alder_env_wait_durable(alder_env* env, uint64_t txnid) {
   });
 }
 
+static alder_reader_info to_c(const alder::ReaderInfo& r) {
+  return {r.pid, r.thread, r.txnid, r.age_seconds, r.pages_held};
+}
+
+int alder_env_readers(alder_env* env, alder_reader_info* out, size_t cap, size_t* count) {
+  return guard([&] {
+    if (!env || !count || (cap > 0 && !out)) return ALDER_INVALID;
+    const std::vector<alder::ReaderInfo> rs = env->env.readers();
+    for (size_t i = 0; i < rs.size() && i < cap; i++) out[i] = to_c(rs[i]);
+    *count = rs.size();
+    return ALDER_SUCCESS;
+  });
+}
+
+int alder_env_set_slow_reader(alder_env* env, uint64_t pages, uint32_t check_every_ms,
+                              alder_slow_reader_fn fn, void* ctx) {
+  return guard([&] {
+    if (!env) return ALDER_INVALID;
+    std::function<void(const alder::ReaderInfo&)> f;
+    if (fn)
+      f = [fn, ctx](const alder::ReaderInfo& r) {
+        const alder_reader_info c = to_c(r);
+        fn(&c, ctx);
+      };
+    env->env.set_slow_reader(pages, std::move(f), check_every_ms);
+    return ALDER_SUCCESS;
+  });
+}
+
 int alder_env_stat(alder_env* env, alder_stat* st) {
   return guard([&] {
     if (!env || !st) return ALDER_INVALID;

@@ -2,7 +2,11 @@
 // the objects behind the public handles (alder::Env, Txn, Cursor).
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "alder/alder.hpp"
@@ -39,10 +43,29 @@ class EnvImpl {
   }
   /// See alder::Env::copy (env/copy.cc).
   void copy(const std::string& dst, const std::function<void(uint64_t, uint64_t)>& progress);
+  /// See alder::Env::set_slow_reader (env/readers.cc).
+  void set_slow_reader(uint64_t pages, std::function<void(const ReaderInfo&)> fn,
+                       uint32_t every_ms);
+  /// After a write txn's commit, with no lock held: the slow-reader check,
+  /// when one is set and due. Never throws.
+  void after_commit() noexcept {
+    if (slow_on_.load(std::memory_order_relaxed)) check_slow_readers();
+  }
 
  private:
   void release() noexcept;  // marks closed, unmaps, closes the file
+  void check_slow_readers() noexcept;
   std::unique_ptr<txn::EnvState> st_;
+
+  // The slow-reader watch (guarded by slow_mu_; slow_on_ mirrors whether
+  // one is set, for after_commit()'s one load).
+  std::mutex slow_mu_;
+  std::atomic<bool> slow_on_{false};
+  bool slow_checking_ = false;
+  uint64_t slow_pages_ = 0;
+  uint32_t slow_every_ms_ = 0;
+  std::shared_ptr<const std::function<void(const ReaderInfo&)>> slow_fn_;
+  std::chrono::steady_clock::time_point slow_last_{};
 };
 
 class TxnImpl {

@@ -7,6 +7,12 @@
 // the last synced commit and a group commit's sync in flight pin like
 // readers). A record whose only pin in that range is one reader's snapshot
 // is what that reader alone keeps alive.
+//
+// The slow-reader watch (Env::set_slow_reader) runs that walk after a write
+// commit, throttled, and names the readers over a bound: libmdbx's
+// mdbx_env_set_hsr, as a notification rather than a hook inside the
+// allocator (alder's allocator never waits for space: the file grows, so a
+// callback under the writer lock would only delay the commit).
 #include <unistd.h>
 
 #include <algorithm>
@@ -66,6 +72,46 @@ std::vector<ReaderInfo> EnvImpl::readers() {
     return 0;
   });
   return out;
+}
+
+void EnvImpl::set_slow_reader(uint64_t pages, std::function<void(const ReaderInfo&)> fn,
+                              uint32_t every_ms) {
+  check_open();
+  std::lock_guard lk(slow_mu_);
+  const bool on = pages > 0 && fn;
+  slow_pages_ = pages;
+  slow_every_ms_ = every_ms;
+  slow_fn_ = on ? std::make_shared<const std::function<void(const ReaderInfo&)>>(std::move(fn))
+                : nullptr;
+  slow_last_ = {};
+  slow_on_.store(on);
+}
+
+// The callback runs outside slow_mu_ (it may call set_slow_reader), from a
+// copy of the setting taken under it; slow_checking_ keeps the checks of
+// concurrent commits (group commit) to one at a time.
+void EnvImpl::check_slow_readers() noexcept {
+  std::shared_ptr<const std::function<void(const ReaderInfo&)>> fn;
+  uint64_t pages;
+  {
+    std::lock_guard lk(slow_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!slow_fn_ || slow_checking_ ||
+        now - slow_last_ < std::chrono::milliseconds(slow_every_ms_))
+      return;
+    slow_checking_ = true;
+    slow_last_ = now;
+    fn = slow_fn_;
+    pages = slow_pages_;
+  }
+  try {
+    for (const ReaderInfo& r : readers())
+      if (r.pages_held >= pages) (*fn)(r);
+  } catch (...) {
+    // The commit has happened; a failing check or callback changes nothing.
+  }
+  std::lock_guard lk(slow_mu_);
+  slow_checking_ = false;
 }
 
 }  // namespace alder::detail
