@@ -1,5 +1,8 @@
 // Read txns that let go of their snapshot and take a new one (Txn::reset /
 // Txn::renew, LMDB's mdb_txn_reset / mdb_txn_renew).
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -171,6 +174,34 @@ TEST(EnvReaders, ListsSnapshotsAndThePagesOnlyTheyHold) {
     ASSERT_EQ(now.size(), 2u);
     EXPECT_NE(now[0].thread, now[1].thread);
   }).join();
+}
+
+// A read-only env of another process that exits inside a read txn leaves
+// its slot in the lock file; clear_stale_readers frees and counts it.
+TEST(EnvReaders, ClearStaleReadersFreesADeadProcessesSlot) {
+  TempDir dir;
+  Env env = Env::open(dir.file());
+  put(env, "a", "1");
+  EXPECT_EQ(env.clear_stale_readers(), 0u);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    try {
+      EnvOptions ro;
+      ro.read_only = true;
+      Env reader = Env::open(dir.file(), ro);
+      Txn r = reader.begin_read();
+      ::_exit(r.get("a") ? 0 : 3);  // no cleanup: the slot stays
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(env.clear_stale_readers(), 1u);
+  EXPECT_EQ(env.clear_stale_readers(), 0u);
+  EXPECT_TRUE(env.readers().empty());
 }
 
 }  // namespace

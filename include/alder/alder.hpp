@@ -484,6 +484,12 @@ class Env {
   /// Thread-safe; a snapshot may end while the list is built. Follows
   /// LMDB's mdb_reader_list, plus what each reader costs.
   std::vector<ReaderInfo> readers();
+  /// Frees the lock file's reader slots held by processes that no longer
+  /// exist (a reader that crashed or exited inside a read txn) and returns
+  /// how many it freed (LMDB's mdb_reader_check). Never needed for
+  /// correctness: such slots pin nothing, and the writer frees them itself
+  /// whenever it looks for reusable pages. Thread-safe; throws env_closed.
+  std::size_t clear_stale_readers();
   /// Walks every page reachable from the latest commit: checksums in the
   /// parents, page types, key order, bounds, and that every page is used or
   /// free exactly once. Reads the whole file; takes a read txn.

@@ -108,6 +108,7 @@ void Env::wait_durable(std::uint64_t txnid) {
 
 EnvStat Env::stat() { return live(impl_).stat(); }
 std::vector<ReaderInfo> Env::readers() { return live(impl_).readers(); }
+std::size_t Env::clear_stale_readers() { return live(impl_).clear_stale_readers(); }
 VerifyResult Env::verify() { return live(impl_).verify(); }
 std::size_t Env::max_key_size() const { return page::max_key(page_size()); }
 std::uint32_t Env::page_size() const { return live(impl_).state().page_size; }

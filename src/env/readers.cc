@@ -68,4 +68,9 @@ std::vector<ReaderInfo> EnvImpl::readers() {
   return out;
 }
 
+std::size_t EnvImpl::clear_stale_readers() {
+  check_open();
+  return st_->shared ? st_->shared->clear_dead() : 0;
+}
+
 }  // namespace alder::detail

@@ -126,14 +126,30 @@ std::vector<uint64_t> SharedReaders::snapshots() {
     if (pid == 0) continue;
     uint64_t t = s.txnid1.load();
     if (!alive(pid)) {
-      // A crashed reader: free its slot (unless it was reclaimed meanwhile).
-      if (s.txnid1.compare_exchange_strong(t, 0)) s.pid.compare_exchange_strong(pid, 0);
+      free_dead(s, pid, t);  // a crashed reader
       continue;
     }
     if (t) out.push_back(t - 1);
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+bool SharedReaders::free_dead(Slot& s, uint32_t pid, uint64_t t) {
+  // The dead process cannot write its slot and nobody else can claim it
+  // while its pid is there; of racing callers, one frees it.
+  return s.txnid1.compare_exchange_strong(t, 0) && s.pid.compare_exchange_strong(pid, 0);
+}
+
+uint32_t SharedReaders::clear_dead() {
+  uint32_t n = 0;
+  const uint64_t used = std::min<uint64_t>(header_->used.load(), kSlots);
+  for (uint32_t i = 0; i < used; i++) {
+    Slot& s = slots_[i];
+    const uint32_t pid = s.pid.load();
+    if (pid != 0 && !alive(pid)) n += free_dead(s, pid, s.txnid1.load());
+  }
+  return n;
 }
 
 void SharedReaders::park(uint32_t slot) { slots_[slot].txnid1.store(0); }

@@ -82,6 +82,10 @@ class SharedReaders {
   /// sorted; clears the slots of processes that no longer exist.
   /// Thread-safe.
   std::vector<uint64_t> snapshots();
+  /// Frees the slots of processes that no longer exist (readers that
+  /// crashed or exited inside a read txn); returns how many it freed.
+  /// snapshots() does the same on the writer's every scan. Thread-safe.
+  uint32_t clear_dead();
   /// Slots held (a racy count, for stats and for close's truncation).
   uint32_t count();
 
@@ -114,6 +118,9 @@ class SharedReaders {
   // rewrote when nobody holds it (see the file comment).
   void claim(const std::string& path);
   static bool alive(uint32_t pid);
+  // Frees slot s, owned by the dead process pid with snapshot word t, unless
+  // another caller did; true when this call freed it.
+  static bool free_dead(Slot& s, uint32_t pid, uint64_t t);
   io::File file_;
   io::Mapping map_;
   Header* header_ = nullptr;
