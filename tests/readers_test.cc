@@ -1,5 +1,8 @@
 // Read txns that let go of their snapshot and take a new one (Txn::reset /
 // Txn::renew, LMDB's mdb_txn_reset / mdb_txn_renew).
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -236,6 +239,34 @@ TEST(SlowReader, ThrottledThrowingAndOff) {
   put(env, "f", "1");
   EXPECT_EQ(listed, 1u);
   EXPECT_EQ(env.begin_read().get("a").value_or(""), "1");
+}
+
+// A read-only env of another process that exits inside a read txn leaves
+// its slot in the lock file; clear_stale_readers frees and counts it.
+TEST(EnvReaders, ClearStaleReadersFreesADeadProcessesSlot) {
+  TempDir dir;
+  Env env = Env::open(dir.file());
+  put(env, "a", "1");
+  EXPECT_EQ(env.clear_stale_readers(), 0u);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    try {
+      EnvOptions ro;
+      ro.read_only = true;
+      Env reader = Env::open(dir.file(), ro);
+      Txn r = reader.begin_read();
+      ::_exit(r.get("a") ? 0 : 3);  // no cleanup: the slot stays
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(env.clear_stale_readers(), 1u);
+  EXPECT_EQ(env.clear_stale_readers(), 0u);
+  EXPECT_TRUE(env.readers().empty());
 }
 
 }  // namespace

@@ -51,25 +51,6 @@ void load_dbis(MDB_env* env) {
   }
 }
 
-// With MDB_NOSUBDIR, alder's lock file (path-lock, Env::lock_path) has
-// the name real LMDB gives its own, and a real-LMDB program opening the
-// file rewrites it (docs/LMDB_COMPAT.md, "Lock files"). alder then refuses
-// the lock file; say so plainly, since MDB_INVALID alone would suggest the
-// data is foreign.
-void explain_foreign_lock(const std::string& data_path) {
-  const std::string lock = alder::Env::lock_path(data_path);
-  const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  uint32_t magic = 0;
-  const bool lmdb = ::pread(fd, &magic, sizeof magic, 0) == sizeof magic && magic == 0xBEEFC0DEu;
-  ::close(fd);
-  if (lmdb)
-    std::fprintf(stderr,
-                 "alder-lmdb: %s was rewritten by the real LMDB library; the data file is "
-                 "untouched. Delete the lock file when no process has %s open.\n",
-                 lock.c_str(), data_path.c_str());
-}
-
 }  // namespace
 
 alder::EnvOptions options_for(const MDB_env* env) {
@@ -136,12 +117,7 @@ int mdb_env_open(MDB_env* env, const char* path, unsigned int flags, mdb_mode_t 
     }
     alder::EnvOptions o = options_for(env);
     o.file_mode = mode;
-    try {
-      env->env = alder::Env::open(env->data_path, o);
-    } catch (const alder::Error& e) {
-      if (e.code() == alder::ErrorCode::not_alder_file) explain_foreign_lock(env->data_path);
-      throw;
-    }
+    env->env = alder::Env::open(env->data_path, o);
     env->dbis.assign(size_t(env->max_dbs) + kFirstNamedDbi, DbiSlot{});
     try {
       load_dbis(env);

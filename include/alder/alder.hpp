@@ -441,12 +441,14 @@ class Env {
   /// Throws not_alder_file (empty, truncated, foreign), version_mismatch,
   /// corrupted (no meta page survives its checks), locked (another env has
   /// it open for writing; or, for a writer, a read-only env that could not
-  /// open the lock file holds it), invalid_argument (bad page size),
+  /// open the lock file holds it; or another program held the lock file's
+  /// byte 0 exclusively for 2 s), invalid_argument (bad page size),
   /// io_error.
   static Env open(const std::string& path, const EnvOptions& options = {});
   /// The lock file of the data file at `path`: path + "-lock" (LMDB's
   /// name with MDB_NOSUBDIR). It holds no data; delete it only when no env
-  /// has the file open.
+  /// has the file open. Each open env holds a shared fcntl lock on its byte
+  /// 0, so real LMDB never takes it for its own (docs/FORMAT.md).
   static std::string lock_path(const std::string& path);
 
   Env(Env&&) noexcept;
@@ -496,6 +498,12 @@ class Env {
   /// Cost: one readers() walk per check (grows with the freelist).
   void set_slow_reader(std::uint64_t pages, std::function<void(const ReaderInfo&)> fn,
                        std::uint32_t check_every_ms = 100);
+  /// Frees the lock file's reader slots held by processes that no longer
+  /// exist (a reader that crashed or exited inside a read txn) and returns
+  /// how many it freed (LMDB's mdb_reader_check). Never needed for
+  /// correctness: such slots pin nothing, and the writer frees them itself
+  /// whenever it looks for reusable pages. Thread-safe; throws env_closed.
+  std::size_t clear_stale_readers();
   /// Walks every page reachable from the latest commit: checksums in the
   /// parents, page types, key order, bounds, and that every page is used or
   /// free exactly once. Reads the whole file; takes a read txn.

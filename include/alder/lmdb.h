@@ -275,11 +275,16 @@ int mdb_cursor_del(MDB_cursor* cursor, unsigned int flags);
 int mdb_cursor_count(MDB_cursor* cursor, size_t* countp);
 
 /* --- readers ------------------------------------------------------------ */
-/* One line per reader slot of this process, in LMDB's format: a header,
- * then "%10d %zx %zu" (pid, thread, txn id; "-" for a reset txn), or
- * "(no active readers)". Returns func's last result. */
+/* One line per reader, in LMDB's format: a header, then "%10d %zx %zu"
+ * (pid, thread, txn id; "-" for a reset txn of this process), or
+ * "(no active readers)". Lists this env's read txns and those of other
+ * processes (read-only envs, from the lock file; their thread column is
+ * 0). Returns func's last result, -1 on a NULL argument or an error.
+ * Thread-safe. */
 int mdb_reader_list(MDB_env* env, MDB_msg_func* func, void* ctx);
-/* alder clears dead readers itself: *dead is always 0. */
+/* Frees the lock file's reader slots of processes that no longer exist
+ * and stores their count in *dead (if not NULL); 0 for an env not open.
+ * alder's writer also frees them by itself. Thread-safe. */
 int mdb_reader_check(MDB_env* env, int* dead);
 
 #ifdef __cplusplus

@@ -112,6 +112,7 @@ void Env::set_slow_reader(std::uint64_t pages, std::function<void(const ReaderIn
                           std::uint32_t check_every_ms) {
   live(impl_).set_slow_reader(pages, std::move(fn), check_every_ms);
 }
+std::size_t Env::clear_stale_readers() { return live(impl_).clear_stale_readers(); }
 VerifyResult Env::verify() { return live(impl_).verify(); }
 std::size_t Env::max_key_size() const { return page::max_key(page_size()); }
 std::uint32_t Env::page_size() const { return live(impl_).state().page_size; }

@@ -33,6 +33,8 @@ class EnvImpl {
   VerifyResult verify();
   /// See alder::Env::readers (env/readers.cc).
   std::vector<ReaderInfo> readers();
+  /// See alder::Env::clear_stale_readers (env/readers.cc).
+  std::size_t clear_stale_readers();
   /// Runs f(txn, inline_free_words) on a read txn of the latest commit and
   /// that commit's inline freelist words (one published pair: see
   /// EnvState::published); verify() and copy() need both.

@@ -114,4 +114,9 @@ void EnvImpl::check_slow_readers() noexcept {
   slow_checking_ = false;
 }
 
+std::size_t EnvImpl::clear_stale_readers() {
+  check_open();
+  return st_->shared ? st_->shared->clear_dead() : 0;
+}
+
 }  // namespace alder::detail

@@ -193,6 +193,42 @@ bool File::locked_by_writer() const {
   return false;
 }
 
+namespace {
+int byte0_lock(int fd, short type, bool posix) {
+  struct flock l;
+  std::memset(&l, 0, sizeof l);
+  l.l_type = type;
+  l.l_whence = SEEK_SET;
+  l.l_start = 0;
+  l.l_len = 1;
+#ifdef F_OFD_SETLK
+  const int cmd = posix ? F_SETLK : F_OFD_SETLK;
+#else
+  (void)posix;
+  const int cmd = F_SETLK;
+#endif
+  int rc;
+  while ((rc = ::fcntl(fd, cmd, &l)) != 0 && errno == EINTR) {
+  }
+  return rc == 0 ? 0 : errno;
+}
+}  // namespace
+
+File::RecordLock File::try_lock_byte0(bool exclusive) {
+  const short type = exclusive ? F_WRLCK : F_RDLCK;
+  int e = byte0_lock(fd_, type, posix_locks_);
+  if (e == EINVAL && !posix_locks_) {  // a kernel before open-file-description locks
+    posix_locks_ = true;
+    e = byte0_lock(fd_, type, true);
+  }
+  if (e == 0) return RecordLock::held;
+  if (e == EAGAIN || e == EACCES) return RecordLock::busy;
+  if (e == ENOLCK || e == EOPNOTSUPP || e == ENOSYS) return RecordLock::unsupported;
+  throw_errno("fcntl lock", e);
+}
+
+void File::unlock_byte0() { byte0_lock(fd_, F_UNLCK, posix_locks_); }
+
 uint64_t File::size() const {
   struct stat st;
   if (::fstat(fd_, &st) != 0) throw_errno("fstat", errno);

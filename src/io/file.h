@@ -26,12 +26,15 @@ class File {
   File() = default;
   File(const File&) = delete;
   File& operator=(const File&) = delete;
-  File(File&& o) noexcept : fd_(o.fd_), hook_(o.hook_) { o.fd_ = -1; }
+  File(File&& o) noexcept : fd_(o.fd_), hook_(o.hook_), posix_locks_(o.posix_locks_) {
+    o.fd_ = -1;
+  }
   File& operator=(File&& o) noexcept {
     if (this != &o) {
       close();
       fd_ = o.fd_;
       hook_ = o.hook_;
+      posix_locks_ = o.posix_locks_;
       o.fd_ = -1;
     }
     return *this;
@@ -77,6 +80,22 @@ class File {
   /// Whether another open of the file holds an exclusive lock (a writer):
   /// tries a shared lock without waiting and drops it at once.
   bool locked_by_writer() const;
+  /// An fcntl record lock on byte 0 of the file, shared or exclusive; the
+  /// lock file's claim against other programs that use its name (real
+  /// LMDB's lock file, src/txn/shared_readers.h). Where the system has
+  /// them (Linux), open-file-description locks: held until this File's
+  /// descriptor closes, whatever other descriptors of the file the process
+  /// closes, shared by nothing else, and in conflict with POSIX record
+  /// locks of every process, this one included. Elsewhere (or on a kernel
+  /// without them) POSIX record locks, which a process holds once per file
+  /// and loses when it closes any descriptor of it. Taking the other kind
+  /// converts the lock in place. Never waits: `busy` when another holder
+  /// conflicts, `unsupported` when the filesystem has no record locks
+  /// (then nobody holds one). Throws io_error on other failures.
+  enum class RecordLock { held, busy, unsupported };
+  RecordLock try_lock_byte0(bool exclusive);
+  /// Drops the lock of try_lock_byte0.
+  void unlock_byte0();
 
   uint64_t size() const;  ///< bytes
   /// Reads exactly n bytes at off; returns bytes read (< n only at EOF).
@@ -94,6 +113,7 @@ class File {
 
   int fd_ = -1;
   FaultHook* hook_ = nullptr;
+  bool posix_locks_ = false;  // the kernel refused open-file-description locks
 };
 
 /// A fixed virtual reservation mapping the file: readers never remap, the

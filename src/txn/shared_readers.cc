@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <random>
+#include <thread>
 
 #include "alder/alder.hpp"
 
@@ -15,11 +18,47 @@ namespace {
 constexpr uint64_t kLockMagic = 0x316b6c7265646c61ull;  // "alderlk1"
 constexpr uint64_t kLockVersion = 1;
 constexpr uint64_t kFileSize = 64 * 1024;
+// The first 4 bytes of a lock file real LMDB has set up (its lock-region
+// magic, little-endian here): how the file looks after real LMDB opened it
+// with MDB_NOSUBDIR while nobody held it.
+constexpr uint32_t kLmdbLockMagic = 0xBEEFC0DEu;
+// How long open waits for a holder of an exclusive lock on byte 0 (a real
+// LMDB in the middle of mdb_env_open holds one for milliseconds).
+constexpr auto kClaimWait = std::chrono::seconds(2);
 }  // namespace
+
+void SharedReaders::claim(const std::string& path) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + kClaimWait;
+  std::minstd_rand jitter(uint32_t(::getpid()));
+  for (;;) {
+    const io::File::RecordLock got = file_.try_lock_byte0(false);
+    if (got == io::File::RecordLock::unsupported) return;  // nobody can hold one either
+    if (got == io::File::RecordLock::held) {
+      uint32_t head = 0;
+      if (file_.pread(&head, sizeof head, 0) < sizeof head || head != kLmdbLockMagic) return;
+      // Real LMDB took the file as its own while no env held it. Nobody
+      // else holding byte 0 (exclusive lock granted) means no alder env and
+      // no LMDB env has it open: start it afresh, as alder's.
+      file_.unlock_byte0();
+      if (file_.try_lock_byte0(true) == io::File::RecordLock::held) {
+        file_.truncate(0);
+        file_.try_lock_byte0(false);  // converts in place: cannot conflict
+        return;
+      }
+    }
+    if (Clock::now() >= deadline)
+      throw Error(ErrorCode::locked,
+                  path + ": another program holds the lock file exclusively, or holds it " +
+                      "with real LMDB's header in it (not an alder lock file)");
+    std::this_thread::sleep_for(std::chrono::microseconds(500 + jitter() % 1000));
+  }
+}
 
 std::unique_ptr<SharedReaders> SharedReaders::open(const std::string& path, unsigned mode) {
   std::unique_ptr<SharedReaders> r(new SharedReaders());
   r->file_.open_or_create(path, mode);
+  r->claim(path);
   if (r->file_.size() < kFileSize) r->file_.truncate(kFileSize);  // zeros: all slots free
   r->map_.map(r->file_.fd(), kFileSize, kFileSize, true, false);
   auto* h = reinterpret_cast<Header*>(r->map_.writable_data());
@@ -87,14 +126,30 @@ std::vector<uint64_t> SharedReaders::snapshots() {
     if (pid == 0) continue;
     uint64_t t = s.txnid1.load();
     if (!alive(pid)) {
-      // A crashed reader: free its slot (unless it was reclaimed meanwhile).
-      if (s.txnid1.compare_exchange_strong(t, 0)) s.pid.compare_exchange_strong(pid, 0);
+      free_dead(s, pid, t);  // a crashed reader
       continue;
     }
     if (t) out.push_back(t - 1);
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+bool SharedReaders::free_dead(Slot& s, uint32_t pid, uint64_t t) {
+  // The dead process cannot write its slot and nobody else can claim it
+  // while its pid is there; of racing callers, one frees it.
+  return s.txnid1.compare_exchange_strong(t, 0) && s.pid.compare_exchange_strong(pid, 0);
+}
+
+uint32_t SharedReaders::clear_dead() {
+  uint32_t n = 0;
+  const uint64_t used = std::min<uint64_t>(header_->used.load(), kSlots);
+  for (uint32_t i = 0; i < used; i++) {
+    Slot& s = slots_[i];
+    const uint32_t pid = s.pid.load();
+    if (pid != 0 && !alive(pid)) n += free_dead(s, pid, s.txnid1.load());
+  }
+  return n;
 }
 
 void SharedReaders::park(uint32_t slot) { slots_[slot].txnid1.store(0); }

@@ -23,8 +23,22 @@
 // issues a full fence and reads the current id again; if it changed, it
 // retries with the newer one. Either the writer's scan sees the reader's
 // slot, or the reader's second look sees the newer id and moves on; a page
-// a registered snapshot can reach is never reused. Atomics of 64 and 32 bits are lock-free and address-free on
-// every platform alder builds for, so they work in shared memory.
+// a registered snapshot can reach is never reused. Atomics of 64 and 32
+// bits are lock-free and address-free on every platform alder builds for,
+// so they work in shared memory.
+//
+// The claim on the name. With MDB_NOSUBDIR real LMDB names its lock file
+// "<data file>-lock" too, and sets up as its own any lock file whose byte 0
+// it can lock exclusively with fcntl (it then rewrites the header); when
+// another process holds a shared lock there it only reads the header and
+// refuses ours (MDB_INVALID). So every env holds a shared fcntl lock on
+// byte 0 for as long as its lock file is open (io::File::try_lock_byte0:
+// open-file-description locks, which survive the process closing other
+// descriptors of the file and conflict with LMDB's POSIX locks even inside
+// one process). A lock file real LMDB rewrote while nobody held it starts
+// with LMDB's magic: the next env to open it, once it can lock byte 0
+// exclusively (no alder env and no LMDB env has it open), truncates it and
+// starts it afresh. Any other foreign header is refused.
 #pragma once
 
 #include <atomic>
@@ -41,8 +55,11 @@ namespace alder::txn {
 class SharedReaders {
  public:
   /// Opens (creating if needed, with `mode` permission bits) the lock file
-  /// at `path` and maps it. Throws io_error; not_alder_file when the file
-  /// exists but is not an alder lock file.
+  /// at `path`, takes the shared lock on byte 0 it holds until destroyed
+  /// (see "The claim on the name" above) and maps it. Throws io_error;
+  /// not_alder_file when the file exists but is not an alder lock file;
+  /// locked when for 2 s another program held byte 0 exclusively or held
+  /// a lock file real LMDB rewrote.
   static std::unique_ptr<SharedReaders> open(const std::string& path, unsigned mode);
   ~SharedReaders();
   SharedReaders(const SharedReaders&) = delete;
@@ -65,6 +82,10 @@ class SharedReaders {
   /// sorted; clears the slots of processes that no longer exist.
   /// Thread-safe.
   std::vector<uint64_t> snapshots();
+  /// Frees the slots of processes that no longer exist (readers that
+  /// crashed or exited inside a read txn); returns how many it freed.
+  /// snapshots() does the same on the writer's every scan. Thread-safe.
+  uint32_t clear_dead();
   /// Slots held (a racy count, for stats and for close's truncation).
   uint32_t count();
 
@@ -93,7 +114,13 @@ class SharedReaders {
   };
   static_assert(sizeof(Header) == 64);
   SharedReaders() = default;
+  // Takes the shared lock on byte 0; starts afresh a file real LMDB
+  // rewrote when nobody holds it (see the file comment).
+  void claim(const std::string& path);
   static bool alive(uint32_t pid);
+  // Frees slot s, owned by the dead process pid with snapshot word t, unless
+  // another caller did; true when this call freed it.
+  static bool free_dead(Slot& s, uint32_t pid, uint64_t t);
   io::File file_;
   io::Mapping map_;
   Header* header_ = nullptr;

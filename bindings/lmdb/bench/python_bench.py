@@ -4,11 +4,13 @@ plainly (the real LMDB) and once through bindings/lmdb/alder-lmdb-run (or
 LD_LIBRARY_PATH=<build>/bindings/lmdb/lib) for alder, and compare.
 
 Random 16-byte keys, 100-byte values, sync=False (MDB_NOSYNC) so the disk
-does not dominate; best of ROUNDS. Usage: python_bench.py [N] [ROUNDS]
+does not dominate. Prints per workload the median over ROUNDS and the
+spread (min-max). Usage: python_bench.py [N] [ROUNDS]
 """
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -59,14 +61,15 @@ def main():
     rng = random.Random(42)
     keys = [rng.randbytes(16) for _ in range(n)]
     value = b"v" * 100
-    best = {}
+    times = {}
     for _ in range(rounds):
         for name, t in run(n, keys, value).items():
-            best[name] = min(best.get(name, 1e9), t)
+            times.setdefault(name, []).append(t)
     print("liblmdb.so.0 mapped:", ", ".join(mapped()))
-    print("N = %d, best of %d, ops/s" % (n, rounds))
-    for name, t in best.items():
-        print("  %-20s %12.0f" % (name, n / t))
+    print("N = %d, %d rounds, ops/s: median (min-max)" % (n, rounds))
+    for name, ts in times.items():
+        ops = sorted(n / t for t in ts)
+        print("  %-20s %12.0f (%.0f-%.0f)" % (name, statistics.median(ops), ops[0], ops[-1]))
 
 
 if __name__ == "__main__":
