@@ -183,12 +183,15 @@ void Tree::release_overflow(const OverflowRef& r) {
 
 Tree::Put Tree::put(std::string_view key, std::string_view value,
                     bool no_overwrite, bool append) {
-  // Not append: locate first, so put(no_overwrite) of an existing key
-  // copies nothing, and the copy-on-write descent searches no page again.
+  // no_overwrite: locate first, so an existing key copies nothing, and the
+  // copy-on-write descent searches no page again. A plain put descends once
+  // (a locate would look every page up twice, and in a large txn each
+  // lookup in the dirty-page table is a cache miss: 300,000 random puts in
+  // one txn ran at 729-783K/s with it, 769-801K/s without).
   uint32_t idxs[kMaxDepth];
   uint32_t slot = 0;
   bool found = false;
-  const bool located = !append && ref_.root;
+  const bool located = no_overwrite && !append && ref_.root;
   if (located) {
     found = locate(key, idxs, &slot);
     if (found && no_overwrite) return Put::kept;
