@@ -83,6 +83,20 @@ class Walker {
     return true;
   }
 
+  // An overflow run outside the trees' leaves (a db's dictionary).
+  bool run(const page::OverflowRef& r, const char* what) {
+    const uint64_t np = page::overflow_run_pages(r.vlen, ps_);
+    if (!full_ && r.txnid <= base_) return true;
+    if (!mark(r.pgno, np, what)) return false;
+    const uint8_t* op = map_ + r.pgno * ps_;
+    res_.pages_checked += np;
+    if (page::checksum(op, np * ps_, r.pgno) != r.csum) return fail(r.pgno, what, "checksum mismatch");
+    if (page::header(op)->type != page::kOverflow || page::overflow_pages(op) != np ||
+        page::header(op)->txnid != r.txnid)
+      return fail(r.pgno, what, "bad overflow header");
+    return true;
+  }
+
   bool tree(const TreeRef& r, TreeKind kind, const std::string& name) {
     if (!r.root) {
       if (r.depth || r.entries) return fail(0, "meta", name + ": empty tree with figures");
@@ -166,14 +180,26 @@ class Walker {
             page::overflow_pages(op) != np || page::header(op)->txnid != r.txnid)
           return fail(r.pgno, "overflow", "bad overflow header");
         if (kind != TreeKind::user) return fail(pgno, kname, "overflow value in an internal tree");
+        if ((page::header(op)->flags & page::kRunCompressed) &&
+            meta_.version < txn::kCompressionVersion)
+          return fail(r.pgno, "overflow", "compressed value in a version 1 file");
         continue;
       }
       v = n.inline_value(i);
+      if (n.inline_compressed(i) && kind != TreeKind::user)
+        return fail(pgno, kname, "compressed value in an internal tree");
       if (kind == TreeKind::catalog) {
         TreeRef r;
-        if (!page::decode_catalog_value(v, &r)) return fail(pgno, kname, "malformed catalog record");
+        page::DbCompression comp;
+        if (!page::decode_catalog_value(v, &r, &comp))
+          return fail(pgno, kname, "malformed catalog record");
         std::string name;
         n.key(i, name);
+        if (name == page::kMainCompressionKey && (r.root || r.entries || comp.codec == page::kCodecNone))
+          return fail(pgno, kname, "the main db's compression record holds a tree");
+        if (comp.codec != page::kCodecNone && meta_.version < txn::kCompressionVersion)
+          return fail(pgno, kname, "compressed db in a version 1 file");
+        if (comp.dict.vlen && !run(comp.dict, "dictionary")) return false;
         if (!tree(r, TreeKind::user, "db '" + name + "'")) return false;
       } else if (kind == TreeKind::freelist) {
         n.key(i, k);
