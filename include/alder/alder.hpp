@@ -228,7 +228,9 @@ const char* compression_name(Compression c) noexcept;
 /// reset() it, to let go); a cursor's value() is decompressed into the
 /// cursor's own buffer, valid until the cursor moves (as its views always
 /// are), so a scan does not accumulate. Costs: docs/DECISIONS.md, "Value
-/// compression (issue #14, item 1)".
+/// compression (issue #14, item 1)". Thread-safety: as any read (a txn is
+/// used by one thread at a time); the codecs and dictionaries behind it are
+/// shared by the env's txns, read-only, with one zstd context per thread.
 struct DbOptions {
   Compression compression = Compression::none;
   /// zstd: -7..19, 0 for zstd's default (3). lz4: must be 0.
