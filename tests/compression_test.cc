@@ -446,6 +446,22 @@ TEST(Compression, CompressedFlagInARawDbIsCorrupted) {
   EXPECT_ALDER_ERROR(ErrorCode::corrupted, r.open_db("z"));  // a malformed catalog record
 }
 
+// fuzz_file's finding (fuzz/regressions/file-compressed-flag-in-raw-db):
+// verify() must not accept a value flagged compressed in a raw db, since
+// reading it fails.
+TEST(Compression, VerifyDecodesCompressedValues) {
+  alder_test::TempDir dir;
+  std::filesystem::copy_file(
+      std::string(ALDER_SOURCE_DIR) + "/fuzz/regressions/file-compressed-flag-in-raw-db.alder",
+      dir.file());
+  alder::EnvOptions o;
+  o.read_only = true;
+  Env env = Env::open(dir.file(), o);
+  const alder::VerifyResult v = env.verify();
+  EXPECT_FALSE(v.ok());
+  EXPECT_NE(v.error.find("flagged compressed in a db stored raw"), std::string::npos) << v.error;
+}
+
 TEST(Compression, CApiFlags) {
   alder_test::TempDir dir;
   alder_env* env = nullptr;

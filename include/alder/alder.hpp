@@ -584,8 +584,9 @@ class Env {
   void set_slow_reader(std::uint64_t pages, std::function<void(const ReaderInfo&)> fn,
                        std::uint32_t check_every_ms = 100);
   /// Walks every page reachable from the latest commit: checksums in the
-  /// parents, page types, key order, bounds, and that every page is used or
-  /// free exactly once. Reads the whole file; takes a read txn.
+  /// parents, page types, key order, bounds, that every page is used or
+  /// free exactly once, and that every value stored compressed
+  /// (DbOptions) decompresses. Reads the whole file; takes a read txn.
   VerifyResult verify();
   /// Writes a consistent copy of the latest commit to a new file at
   /// `dst_path` (LMDB's mdb_env_copy): the snapshot's pages, both meta
