@@ -42,6 +42,19 @@ constexpr int kDbs = 4;
 using State = std::array<std::optional<Db>, kDbs>;
 const char* const kDbNames[kDbs] = {"", "alpha", "beta", "gamma"};
 
+// Value compression of each db, fixed by its name so the model needs no
+// notion of it: beta lz4, gamma zstd with a (raw content) dictionary; values
+// of 64 bytes and more compress (value_of makes them repetitive).
+alder::DbOptions db_options(int db) {
+  alder::DbOptions o;
+  if (db == 2) o.compression = alder::Compression::lz4;
+  if (db == 3) {
+    o.compression = alder::Compression::zstd;
+    for (int i = 0; i < 12; i++) o.dictionary += "abcdefghijklmnopqrstuvwxyz0123456789";
+  }
+  return o;
+}
+
 std::string show(const std::string& s) {
   std::string out;
   for (unsigned char c : s.substr(0, 40)) {
@@ -601,7 +614,7 @@ class Runner {
     }
     Dbi d = 0;
     if (!write_op("open_db(create)", predicted,
-                  [&] { d = w_->open_db(kDbNames[db], alder::DbFlags::create); }))
+                  [&] { d = w_->open_db(kDbNames[db], alder::DbFlags::create, db_options(db)); }))
       return;
     if (dbis_[db] && *dbis_[db] != d)
       finding("step %llu: open_db(%s) returned another dbi", (unsigned long long)step_, kDbNames[db]);

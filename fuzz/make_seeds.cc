@@ -112,11 +112,20 @@ void commit_dels(alder::Env& env, alder::Dbi dbi, int from, int to, int step) {
   w.commit();
 }
 
-alder::Dbi create_db(alder::Env& env, const std::string& name) {
+alder::Dbi create_db(alder::Env& env, const std::string& name,
+                     const alder::DbOptions& o = {}) {
   alder::Txn w = env.begin_write();
-  alder::Dbi d = w.open_db(name, alder::DbFlags::create);
+  alder::Dbi d = w.open_db(name, alder::DbFlags::create, o);
   w.commit();
   return d;
+}
+
+alder::DbOptions compressed(alder::Compression c, bool dict) {
+  alder::DbOptions o;
+  o.compression = c;
+  if (dict)
+    for (int i = 0; i < 20; i++) o.dictionary += "key value text of a record 0123456789 ";
+  return o;
 }
 
 std::vector<FileSeed> file_seeds() {
@@ -171,6 +180,17 @@ std::vector<FileSeed> file_seeds() {
          commit_puts(e, g, 0, 1, 3000);
        },
        {0, 6}},
+      {"compressed-1024", 1024, false,  // lz4, zstd, zstd + dictionary (format v2)
+       [](alder::Env& e) {
+         alder::Dbi l = create_db(e, "lz4", compressed(alder::Compression::lz4, false));
+         alder::Dbi z = create_db(e, "zstd", compressed(alder::Compression::zstd, false));
+         alder::Dbi d = create_db(e, "zdict", compressed(alder::Compression::zstd, true));
+         commit_puts(e, l, 0, 30, 200);
+         commit_puts(e, z, 0, 30, 120);
+         commit_puts(e, d, 0, 20, 3000);  // compressed, still on overflow runs
+         commit_dels(e, z, 0, 30, 4);
+       },
+       {0, 7}},
       {"named-4096", 4096, false,
        [](alder::Env& e) {
          alder::Dbi a = create_db(e, "alpha");

@@ -9,6 +9,8 @@ PACKAGES=(
   cmake
   pkg-config
   libxxhash-dev     # page checksums (xxHash3)
+  liblz4-dev        # value compression (lz4)
+  libzstd-dev       # value compression (zstd, dictionaries)
   liblmdb-dev       # reference oracle in tests, benchmark peer
   lmdb-utils        # mdb_stat / mdb_dump / mdb_load for interop checks
   libgtest-dev      # GoogleTest

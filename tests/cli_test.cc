@@ -728,6 +728,45 @@ TEST_F(CliTest, DebianIndexDumpAndDirectLoadAgree) {
   EXPECT_EQ(ok("get -n " + q(p("a.alder")) + " dpkg").rfind("Package: dpkg", 0), 0u);
 }
 
+// --compress on load, copy --compact and load-debian: the dump is the same,
+// stat names the codec and shows fewer stored than raw bytes, copy
+// --compact keeps a db's compression (dictionary included), a bad codec
+// leaves no file behind, and an existing db refuses another codec.
+TEST_F(CliTest, CompressOnLoadCopyAndStat) {
+  spit(p("in.dump"), make_dump(make_dbs(11, false, true)));
+  const std::string want = normalize(slurp(p("in.dump")));
+  for (const std::string codec : {"lz4", "zstd", "zstd-dict"}) {
+    SCOPED_TRACE(codec);
+    const std::string db = p(codec + ".alder");
+    ok("load " + q(db) + " -f " + q(p("in.dump")) + " --compress " + codec + " --dict-size 4096");
+    EXPECT_TRUE(same_text(normalize(ok("dump --all " + q(db))), want));
+    ok("verify " + q(db));
+    const std::string st = ok("stat --all " + q(db));
+    EXPECT_NE(st.find("Compression:     " + std::string(codec == "lz4" ? "lz4" : "zstd")),
+              std::string::npos) << st;
+    EXPECT_NE(st.find("Value bytes:"), std::string::npos) << st;
+    ok("copy --compact " + q(db) + " " + q(p(codec + ".copy")));
+    EXPECT_TRUE(same_text(normalize(ok("dump --all " + q(p(codec + ".copy")))), want));
+    const std::string cst = ok("stat --all " + q(p(codec + ".copy")));
+    EXPECT_EQ(cst.substr(cst.find("Main db:")), st.substr(st.find("Main db:")))
+        << "copy --compact changed the dbs' compression or sizes";
+  }
+  ok("copy --compact --compress none " + q(p("zstd.alder")) + " " + q(p("plain.copy")));
+  EXPECT_NE(ok("stat " + q(p("plain.copy"))).find("Compression:     none"), std::string::npos);
+  expect_clean_failure(alder("load " + q(p("bad.alder")) + " -f " + q(p("in.dump")) + " --compress brotli"),
+                       {"unknown --compress codec 'brotli'"}, "unknown codec");
+  EXPECT_FALSE(fs::exists(p("bad.alder")));
+  const std::string before = slurp(p("lz4.alder"));
+  expect_clean_failure(alder("load " + q(p("lz4.alder")) + " -f " + q(p("in.dump")) + " --compress zstd"),
+                       {"was created with lz4"}, "another codec for an existing db");
+  EXPECT_TRUE(slurp(p("lz4.alder")) == before);
+  if (!fs::exists("/var/lib/dpkg/status")) return;
+  ok("load-debian " + q(p("deb.alder")) + " --input /var/lib/dpkg/status --compress zstd-dict");
+  ok("load-debian " + q(p("deb0.alder")) + " --input /var/lib/dpkg/status");
+  EXPECT_TRUE(same_text(ok("dump --all " + q(p("deb.alder"))), ok("dump --all " + q(p("deb0.alder")))));
+  EXPECT_LT(fs::file_size(p("deb.alder")), fs::file_size(p("deb0.alder")));
+}
+
 }  // namespace
 
 #endif  // ALDER_CLI_PATH

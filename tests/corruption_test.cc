@@ -170,10 +170,12 @@ TEST(Corruption, FuzzFindingsAreErrorsNotCrashesOrSilentDamage) {
     std::string problem = alder_test::run_in_child([&](const auto& report) {
       EnvOptions o;
       o.create = false;
+      bool verified = false;  // damage verify() reports may survive a write
       try {
         o.read_only = true;
         Env env = Env::open(path, o);
-        if (env.verify().ok()) report("INFO " + name + ": verifies");
+        verified = env.verify().ok();
+        if (verified) report("INFO " + name + ": verifies");
       } catch (const alder::Error& e) {
         if (e.code() != ErrorCode::corrupted && e.code() != ErrorCode::not_alder_file)
           report("FAIL " + name + ": read-only open: " + e.what());
@@ -198,7 +200,8 @@ TEST(Corruption, FuzzFindingsAreErrorsNotCrashesOrSilentDamage) {
         w.put("key00000", "v1");
         w.commit();
         alder::VerifyResult vr = env.verify();
-        if (!vr.ok()) report("FAIL " + name + ": a commit left a file that fails verify: " + vr.error);
+        if (!vr.ok() && verified)
+          report("FAIL " + name + ": a commit left a file that fails verify: " + vr.error);
       } catch (const alder::Error& e) {
         if (e.code() != ErrorCode::corrupted && e.code() != ErrorCode::not_alder_file &&
             e.code() != ErrorCode::bad_txn)

@@ -31,6 +31,7 @@ namespace {
 struct CopyOpts {
   std::string src, dst;
   bool compact = false;
+  CompressSpec compress;
 };
 
 // Every entry of every db of src's snapshot into dst, keys in order (so the
@@ -47,7 +48,9 @@ void copy_entries(alder::Txn& src, LoadTarget& dst, const std::string& label) {
   Progress progress(label, total, Progress::Unit::items);
   std::uint64_t n = 0;
   for (const Db& d : dbs) {
-    const alder::Dbi to = dst.db(d.name.empty() ? std::nullopt : std::optional<std::string>(d.name));
+    const alder::DbOptions keep = src.db_options(d.dbi);
+    const alder::Dbi to =
+        dst.db(d.name.empty() ? std::nullopt : std::optional<std::string>(d.name), &keep);
     alder::Cursor c = src.cursor(d.dbi);
     for (bool ok = c.first(); ok; ok = c.next()) {
       dst.put(to, c.key(), c.value());
@@ -70,12 +73,15 @@ void raw_copy(const std::string& src, const std::string& dst) {
 }
 
 void cmd_copy(const CopyOpts& o) {
+  if (o.compress.given() && !o.compact) throw CliError("--compress needs --compact (a raw copy keeps the pages as they are)");
+  if (o.compress.given()) o.compress.options();  // a bad codec: before any file is touched
   if (!o.compact) {
     raw_copy(o.src, o.dst);
   } else {
     alder::Env env = open_existing_read_only(o.src);
     alder::Txn txn = env.begin_read();
     LoadTarget dst(o.dst, LoadTarget::Mode::new_only, env.page_size());
+    dst.set_compression(o.compress);
     copy_entries(txn, dst, "copy " + o.src);
     dst.commit();
   }
@@ -114,7 +120,10 @@ void add_copy_commands(CLI::App& app) {
   CLI::App* s = app.add_subcommand("copy", "consistent copy of SRC to a new file DST");
   s->add_option("SRC", o->src, "alder database file")->required();
   s->add_option("DST", o->dst, "new file (must not exist)")->required();
-  s->add_flag("--compact,-c", o->compact, "dense copy: every entry re-inserted in key order, no free pages");
+  s->add_flag("--compact,-c", o->compact,
+              "dense copy: every entry re-inserted in key order, no free pages; each db keeps its "
+              "compression unless --compress says otherwise");
+  add_compress_options(s, &o->compress);
   s->callback([o] { cmd_copy(*o); });
 
   auto path = std::make_shared<std::string>();

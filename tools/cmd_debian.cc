@@ -54,6 +54,7 @@ struct DebOpts {
   std::vector<std::string> inputs;
   std::string path, output;
   bool print = false;
+  CompressSpec compress;
 };
 
 struct Package {
@@ -269,10 +270,12 @@ void cmd_debian_dump(const DebOpts& o) {
 }
 
 void cmd_load_debian(const DebOpts& o) {
+  if (o.compress.given()) o.compress.options();  // a bad codec: before any file is touched
   const Index ix = read_index(o.inputs);
   if (!globals().quiet) std::cout << summary(ix) << "\n";
   const auto t0 = std::chrono::steady_clock::now();
   LoadTarget target(o.path, LoadTarget::Mode::into_existing_or_new);
+  target.set_compression(o.compress);
   Progress progress("load-debian " + o.path, 2 * ix.packages.size(), Progress::Unit::items);
   std::uint64_t n = 0, too_long = 0;
   const alder::Dbi main_db = target.db(std::nullopt);
@@ -322,6 +325,7 @@ void add_debian_commands(CLI::App& app) {
   s = app.add_subcommand("load-debian", "load this machine's Debian package index into PATH");
   s->add_option("PATH", o->path, "alder database file (created if missing)")->required();
   s->add_option("--input", o->inputs, "index files instead of /var/lib/apt/lists/*_Packages*");
+  add_compress_options(s, &o->compress);
   s->callback([o] { cmd_load_debian(*o); });
 }
 

@@ -31,6 +31,7 @@ struct LoadOpts {
   std::string path, db, input;
   bool plain_text = false, no_overwrite = false;
   std::uint32_t page_size = 4096;
+  CompressSpec compress;
 };
 
 // The mapsize= hint written for mdb_load: LMDB needs a map larger than its
@@ -89,6 +90,7 @@ void cmd_dump(const DumpOpts& o) {
 }
 
 void cmd_load(const LoadOpts& o) {
+  if (o.compress.given()) o.compress.options();  // a bad codec: before any file is touched
   std::vector<char> buffer(1 << 20);
   std::ifstream file;
   std::istream* in = &std::cin;
@@ -117,6 +119,7 @@ void cmd_load(const LoadOpts& o) {
 
   DumpReader reader(*in, source, o.plain_text);
   LoadTarget target(o.path, LoadTarget::Mode::into_existing_or_new, o.page_size);
+  target.set_compression(o.compress);
   Progress progress("load " + o.path, total, Progress::Unit::bytes);
   DumpHeader header;
   std::string key, value;
@@ -178,6 +181,7 @@ void add_dump_load_commands(CLI::App& app) {
   s->add_option("-f,--file", l->input, "read FILE instead of stdin");
   s->add_flag("-N,--no-overwrite", l->no_overwrite, "keep existing values of existing keys");
   s->add_option("--page-size", l->page_size, "page size of a new file")->capture_default_str();
+  add_compress_options(s, &l->compress);
   s->callback([l] { cmd_load(*l); });
 }
 

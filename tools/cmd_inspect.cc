@@ -52,6 +52,26 @@ void print_db_stat(const std::string& title, const alder::DbStat& s) {
             << "  Entries:         " << s.entries << "\n";
 }
 
+// Compression and where the values' bytes go (a walk over the db).
+void print_db_space(alder::Txn& txn, alder::Dbi dbi) {
+  const alder::DbSpace sp = txn.db_space(dbi);
+  std::cout << "  Compression:     " << alder::compression_name(sp.compression);
+  if (sp.compression != alder::Compression::none) {
+    std::cout << " (level " << sp.level << ", values under " << sp.min_size << " bytes raw";
+    if (sp.dictionary_bytes) std::cout << ", dictionary " << sp.dictionary_bytes << " bytes";
+    std::cout << ")";
+  }
+  char ratio[32] = "-";
+  if (sp.raw_value_bytes)
+    std::snprintf(ratio, sizeof ratio, "%.1f%%",
+                  100.0 * double(sp.stored_value_bytes) / double(sp.raw_value_bytes));
+  std::cout << "\n"
+            << "  Value bytes:     " << sp.raw_value_bytes << " raw, " << sp.stored_value_bytes
+            << " stored (" << ratio << "), " << sp.compressed_values << " values compressed\n"
+            << "  Overflow values: " << sp.overflow_values << ", " << sp.overflow_slack_bytes
+            << " bytes unused in their runs' last pages\n";
+}
+
 void print_readers(alder::Env& env) {
   const std::vector<alder::ReaderInfo> rs = env.readers();
   std::cout << "Readers: " << rs.size()
@@ -83,13 +103,16 @@ void cmd_stat(const Opts& o) {
   if (!o.db.empty()) {
     const alder::Dbi dbi = open_named(txn, o.path, o.db);
     print_db_stat("Database '" + printable(o.db) + "':", txn.db_stat(dbi));
+    print_db_space(txn, dbi);
     return;
   }
   print_db_stat("Main db:", st.main);
+  print_db_space(txn, alder::kMainDbi);
   if (o.all) {
     for (const std::string& name : txn.list_dbs()) {
       const alder::Dbi dbi = txn.open_db(name);
       print_db_stat("Database '" + printable(name) + "':", txn.db_stat(dbi));
+      print_db_space(txn, dbi);
     }
   }
 }

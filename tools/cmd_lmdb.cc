@@ -25,6 +25,7 @@ namespace {
 struct ImportOpts {
   std::string lmdb_path, path;
   std::uint32_t page_size = 4096;
+  CompressSpec compress;
 };
 
 std::string_view sv(const MDB_val& v) {
@@ -48,6 +49,7 @@ struct Lmdb {
 };
 
 void cmd_import(const ImportOpts& o) {
+  if (o.compress.given()) o.compress.options();  // a bad codec: before any file is touched
   Lmdb l;
   l.path = o.lmdb_path;
   set_context(o.lmdb_path);
@@ -109,6 +111,7 @@ void cmd_import(const ImportOpts& o) {
   }
 
   LoadTarget target(o.path, LoadTarget::Mode::into_existing_or_new, o.page_size);
+  target.set_compression(o.compress);
   Progress progress("import " + o.lmdb_path, total, Progress::Unit::items);
   std::uint64_t n = 0;
   auto store = [&](alder::Dbi to, std::string_view key, std::string_view value, const std::string& db) {
@@ -166,6 +169,7 @@ void add_lmdb_commands(CLI::App& app) {
       ->required();
   s->add_option("PATH", o->path, "alder database file (created if missing)")->required();
   s->add_option("--page-size", o->page_size, "page size of a new file")->capture_default_str();
+  add_compress_options(s, &o->compress);
   s->callback([o] { cmd_import(*o); });
 }
 

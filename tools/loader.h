@@ -11,15 +11,26 @@
 //
 // Keys that arrive in ascending order into a db that was empty are stored
 // with PutFlags::append (the bulk-load path); anything else uses plain puts.
+//
+// Compression (set_compression, compress_opts.h): dbs the load creates get
+// it; an existing db must have it already (alder refuses otherwise). With
+// zstd-dict, a new db's first values are held back until there are enough
+// to train its dictionary (or until commit), then the db is created with
+// the dictionary and they are stored.
 #pragma once
 
 #include <alder/alder.hpp>
+
+#include "compress_opts.h"
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace alder_cli {
 
@@ -31,8 +42,13 @@ class LoadTarget {
   LoadTarget(const LoadTarget&) = delete;
   LoadTarget& operator=(const LoadTarget&) = delete;
 
-  /// The db called name (nullopt or "" = main db), created if needed.
-  alder::Dbi db(const std::optional<std::string>& name);
+  /// Compression of the dbs the load creates (validated: CliError).
+  void set_compression(const CompressSpec& spec);
+  /// The db called name (nullopt or "" = main db), created if needed. A
+  /// new db gets set_compression's codec, or else `keep` (copy --compact:
+  /// the source db's options), or none. May be a handle of a db still
+  /// gathering dictionary samples, good for put() only.
+  alder::Dbi db(const std::optional<std::string>& name, const alder::DbOptions* keep = nullptr);
   /// Stores one record. Returns false when no_overwrite kept an existing
   /// value. Throws CliError for an empty or too long key (without a
   /// location: the caller adds it) and alder::Error for the rest.
@@ -52,6 +68,22 @@ class LoadTarget {
     bool has_last = false;
     std::string last;
   };
+  // A new zstd-dict db gathering the values its dictionary is trained from.
+  struct Pending {
+    std::string name;
+    alder::DbOptions options;
+    std::vector<std::pair<std::string, std::string>> puts;
+    std::unordered_set<std::string> keys;
+    std::size_t bytes = 0;
+    std::optional<alder::Dbi> dbi;  // once created
+  };
+  static constexpr alder::Dbi kPendingBase = 0xf0000000u;
+  alder::Dbi open(const std::string& name, const alder::DbOptions* options);
+  bool exists(const std::string& name);
+  void flush(Pending& p);
+  bool store(alder::Dbi dbi, std::string_view key, std::string_view value, bool no_overwrite);
+  std::optional<CompressSpec> compress_;
+  std::vector<Pending> pending_;
   std::string path_, tmp_;
   Mode mode_;
   std::optional<alder::Env> env_;

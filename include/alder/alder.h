@@ -49,6 +49,13 @@ extern "C" {
 #define ALDER_RDONLY 0x1u
 /* alder_dbi_open flags */
 #define ALDER_CREATE 0x1u
+/* Value compression of the db (C++: alder::DbOptions): lz4, or zstd at its
+ * default level, values under 64 bytes stored raw; no dictionary from C.
+ * Chosen when the db is created; opening an existing db with one of these
+ * flags fails with ALDER_INVALID unless it was created with the same. At
+ * most one of them. */
+#define ALDER_LZ4 0x10u
+#define ALDER_ZSTD 0x20u
 /* alder_put flags */
 #define ALDER_NOOVERWRITE 0x1u
 #define ALDER_APPEND 0x2u
@@ -169,7 +176,10 @@ int alder_txn_commit_nowait(alder_txn* txn, uint64_t* txnid);
 /* Aborts and frees txn (NULL is a no-op). */
 void alder_txn_abort(alder_txn* txn);
 
-/* name NULL or "" is the main db. flags: ALDER_CREATE. */
+/* name NULL or "" is the main db. flags: ALDER_CREATE, ALDER_LZ4 or
+ * ALDER_ZSTD. A value alder_get returns from a compressed db points into
+ * memory the txn owns until it ends (otherwise into the mapping); a
+ * cursor's, into the cursor's until it moves. */
 int alder_dbi_open(alder_txn* txn, const char* name, unsigned flags,
                    alder_dbi* dbi);
 int alder_drop(alder_txn* txn, alder_dbi dbi, int del /* 1: delete db */);

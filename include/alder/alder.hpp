@@ -203,6 +203,71 @@ inline constexpr Dbi kMainDbi = 0;
 /// Flags for Txn::open_db.
 enum class DbFlags : unsigned { none = 0, create = 1 };
 
+/// How a db stores its values (Txn::open_db with DbOptions).
+enum class Compression : std::uint8_t { none = 0, lz4 = 1, zstd = 2 };
+
+/// Name of a compression ("none", "lz4", "zstd"). Never null.
+const char* compression_name(Compression c) noexcept;
+
+/// Value compression of a db, chosen when the db is created and recorded
+/// in the file (docs/FORMAT.md; a file holding a compressed db is format
+/// version 2, which alder builds before it refuse with version_mismatch).
+///
+/// Each value is compressed on its own, as RocksDB and WiredTiger compress
+/// each block; a value is the unit here because a get reads one value. A
+/// zstd dictionary trained from the db's own values (zstd's advice for
+/// small records, train_dictionary()) brings back most of what compressing
+/// many values together would share. Values shorter than min_size bytes,
+/// and values that compression shrinks by less than 1/16, are stored as
+/// they are; a flag in each value's cell tells which is which.
+///
+/// Reads: an uncompressed value is returned zero copy, as in any db. A
+/// compressed value is decompressed into memory owned by the txn: a view
+/// from get() stays valid until the txn ends (or Txn::reset()), so a read
+/// txn that gets many compressed values holds all of them (end it, or
+/// reset() it, to let go); a cursor's value() is decompressed into the
+/// cursor's own buffer, valid until the cursor moves (as its views always
+/// are), so a scan does not accumulate. Costs: docs/DECISIONS.md, "Value
+/// compression (issue #14, item 1)". Thread-safety: as any read (a txn is
+/// used by one thread at a time); the codecs and dictionaries behind it are
+/// shared by the env's txns, read-only, with one zstd context per thread.
+struct DbOptions {
+  Compression compression = Compression::none;
+  /// zstd: -7..19, 0 for zstd's default (3). lz4: must be 0.
+  int level = 0;
+  /// Values shorter than this many bytes are stored raw (zero copy reads).
+  std::uint32_t min_size = 64;
+  /// zstd only: a dictionary (from train_dictionary(), or any bytes zstd
+  /// accepts as one), at most 1 MiB, stored in the file once, in an
+  /// overflow run of its own. Empty: none.
+  std::string dictionary;
+};
+
+/// A zstd dictionary of at most max_bytes (256 .. 1 MiB; zstd suggests
+/// about 100x smaller than the samples, e.g. 64 KiB from a few MiB) trained
+/// from sample values with zstd's ZDICT_trainFromBuffer. Throws
+/// invalid_argument when zstd cannot train one (too few or too small
+/// samples: give it hundreds of values). Thread-safe.
+std::string train_dictionary(std::span<const std::string_view> samples,
+                             std::size_t max_bytes = 64 * 1024);
+
+/// Where a db's bytes go, from Txn::db_space() (a walk over every entry).
+/// Sizes in bytes.
+struct DbSpace {
+  Compression compression = Compression::none;
+  int level = 0;
+  std::uint32_t min_size = 0;
+  std::uint64_t dictionary_bytes = 0;  ///< 0: no dictionary
+  std::uint64_t entries = 0;
+  std::uint64_t compressed_values = 0;   ///< entries stored compressed
+  std::uint64_t raw_value_bytes = 0;     ///< values as get() returns them
+  std::uint64_t stored_value_bytes = 0;  ///< values as stored (compressed or raw)
+  std::uint64_t overflow_values = 0;     ///< values on overflow runs
+  /// Bytes of overflow runs that hold nothing: each run's last page past its
+  /// value (the waste of issue #14, item 2).
+  std::uint64_t overflow_slack_bytes = 0;
+};
+
 /// Flags for Txn::put (combine with |).
 enum class PutFlags : unsigned {
   none = 0,
@@ -248,7 +313,8 @@ struct EnvAccess;  // internal: builds an Env around an EnvImpl (tests' fault ho
 /// A positioned iterator over one db in one txn (LMDB's MDB_cursor).
 ///
 /// Views returned by key()/value() are valid until the cursor moves, the txn
-/// writes (write txns only), or the txn ends. A cursor must not outlive its
+/// writes (write txns only), or the txn ends; a compressed value (DbOptions)
+/// is decompressed into the cursor's buffer, also valid until it moves. A cursor must not outlive its
 /// txn. Positioning calls return false (and leave the cursor unpositioned)
 /// when no entry qualifies.
 class Cursor {
@@ -347,7 +413,25 @@ class Txn {
   /// Opens a named db, creating it with DbFlags::create (write txn only).
   /// An empty name returns the main db. Throws unknown_db, dbs_full,
   /// read_only (create in a read txn), invalid_argument (name > 511 bytes).
+  /// A db opened this way keeps the compression it was created with.
   Dbi open_db(std::string_view name, DbFlags flags = DbFlags::none);
+  /// open_db() with value compression (DbOptions). A db created here gets
+  /// `options`, its dictionary written to the file in this txn. An
+  /// existing db must have been created with the same compression, level
+  /// and min_size (and the same dictionary, if one is given); the main db
+  /// ("") takes options only while it is empty and has none yet. Throws
+  /// invalid_argument, with nothing changed, for an unknown codec, a level
+  /// out of range, a dictionary with lz4 or over 1 MiB, or options that
+  /// differ from the db's; plus open_db()'s errors.
+  Dbi open_db(std::string_view name, DbFlags flags, const DbOptions& options);
+  /// A db's compression and the bytes its values take, raw and stored;
+  /// walks every entry of the db (reads each compressed value's length,
+  /// not the value). Throws open_db()'s errors and corrupted.
+  DbSpace db_space(Dbi dbi);
+  /// The options a db was created with, its dictionary included (what
+  /// open_db(name, flags, options) takes to make a db like it: `alder
+  /// copy --compact` does). compression none for a db stored raw.
+  DbOptions db_options(Dbi dbi);
   /// Names of all named dbs, sorted.
   std::vector<std::string> list_dbs();
   /// Deletes a named db and frees its pages. Throws unknown_db, read_only.
@@ -356,7 +440,10 @@ class Txn {
   void clear_db(Dbi dbi);
   DbStat db_stat(Dbi dbi);
 
-  /// Value of key, or nullopt. The view points into the mapping (zero copy).
+  /// Value of key, or nullopt. The view points into the mapping (zero
+  /// copy), or, for a value stored compressed (DbOptions), into memory the
+  /// txn owns until it ends. Throws corrupted when a compressed value does
+  /// not decompress.
   std::optional<std::string_view> get(Dbi dbi, std::string_view key);
   std::optional<std::string_view> get(std::string_view key) {
     return get(kMainDbi, key);
@@ -505,8 +592,9 @@ class Env {
   /// whenever it looks for reusable pages. Thread-safe; throws env_closed.
   std::size_t clear_stale_readers();
   /// Walks every page reachable from the latest commit: checksums in the
-  /// parents, page types, key order, bounds, and that every page is used or
-  /// free exactly once. Reads the whole file; takes a read txn.
+  /// parents, page types, key order, bounds, that every page is used or
+  /// free exactly once, and that every value stored compressed
+  /// (DbOptions) decompresses. Reads the whole file; takes a read txn.
   VerifyResult verify();
   /// Writes a consistent copy of the latest commit to a new file at
   /// `dst_path` (LMDB's mdb_env_copy): the snapshot's pages, both meta

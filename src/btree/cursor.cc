@@ -56,6 +56,11 @@ std::string_view TreeCursor::value() const {
   return value_at(*pg_, Node(f.page, pg_->page_size), f.idx);
 }
 
+StoredValue TreeCursor::stored() const {
+  const Frame& f = stack_[depth_ - 1];
+  return stored_at(*pg_, Node(f.page, pg_->page_size), f.idx);
+}
+
 bool TreeCursor::next() {
   if (!valid_) return false;
   Frame& leaf = stack_[depth_ - 1];

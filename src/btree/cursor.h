@@ -28,7 +28,15 @@ class TreeCursor {
   bool valid() const { return valid_; }
   void invalidate() { valid_ = false; }
   std::string_view key() const { return key_; }
+  /// Value of a tree without compressed values (btree::value_at).
   std::string_view value() const;
+  /// Value as stored (btree::stored_at).
+  StoredValue stored() const;
+  /// Whether the current value lives in an overflow run.
+  bool on_overflow() const {
+    const Frame& f = stack_[depth_ - 1];
+    return page::Node(f.page, pg_->page_size).is_overflow(f.idx);
+  }
 
  private:
   struct Frame {

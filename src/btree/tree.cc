@@ -16,9 +16,8 @@ void throw_corrupted(uint64_t pgno, const std::string& what) {
               "corrupted page " + std::to_string(pgno) + ": " + what);
 }
 
-std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
-  if (!leaf.is_overflow(i)) return leaf.inline_value(i);
-  OverflowRef r = leaf.overflow_ref(i);
+// The first page of the run r leads to, checked as value_at promises.
+static const uint8_t* run_at(const Pager& pg, const OverflowRef& r) {
   const uint64_t np = page::overflow_run_pages(r.vlen, pg.page_size);
   const uint8_t* p = pg.read_run(r.pgno, np, r.txnid);
   if (page::header(p)->type != page::kOverflow)
@@ -26,7 +25,52 @@ std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
   if (pg.verify_checksums && r.txnid != pg.txnid &&
       page::checksum(p, np * pg.page_size, r.pgno) != r.csum)
     throw_corrupted(r.pgno, "overflow run checksum mismatch (torn, stale or damaged page)");
-  return {reinterpret_cast<const char*>(p + kHeaderSize), size_t(r.vlen)};
+  return p;
+}
+
+StoredValue stored_at(const Pager& pg, const Node& leaf, uint32_t i) {
+  if (!leaf.is_overflow(i)) return {leaf.inline_value(i), leaf.inline_compressed(i)};
+  OverflowRef r = leaf.overflow_ref(i);
+  const uint8_t* p = run_at(pg, r);
+  return {{reinterpret_cast<const char*>(p + kHeaderSize), size_t(r.vlen)},
+          (page::header(p)->flags & page::kRunCompressed) != 0};
+}
+
+std::string_view value_at(const Pager& pg, const Node& leaf, uint32_t i) {
+  StoredValue v = stored_at(pg, leaf, i);
+  if (v.compressed) throw_corrupted(0, "compressed value in an internal tree");
+  return v.bytes;
+}
+
+std::string_view read_run(const Pager& pg, const OverflowRef& r) {
+  return {reinterpret_cast<const char*>(run_at(pg, r) + kHeaderSize), size_t(r.vlen)};
+}
+
+OverflowRef write_run(Pager& pg, std::string_view value, uint8_t flags) {
+  const uint32_t ps = pg.page_size;
+  uint64_t np = page::overflow_run_pages(value.size(), ps);
+  if (np > 0xffffffffu) throw Error(ErrorCode::value_too_large, "value too large");
+  uint64_t pgno;
+  uint8_t* p = pg.new_run(uint32_t(np), &pgno);
+  std::memset(p, 0, kHeaderSize);
+  page::header(p)->type = page::kOverflow;
+  page::header(p)->flags = flags;
+  page::header(p)->txnid = pg.txnid;
+  page::set_overflow_pages(p, uint32_t(np));
+  if (!value.empty()) std::memcpy(p + kHeaderSize, value.data(), value.size());
+  const uint64_t used = kHeaderSize + value.size();
+  std::memset(p + used, 0, np * ps - used);
+  return {value.size(), pgno, pg.txnid, page::checksum(p, np * ps, pgno)};
+}
+
+void release_run(Pager& pg, const OverflowRef& r) {
+  uint64_t np = page::overflow_run_pages(r.vlen, pg.page_size);
+  // A damaged length must not free pages outside the file (or billions of
+  // them): the run must lie in the file and start with its overflow header.
+  const uint8_t* p = pg.read_run(r.pgno, np, r.txnid);
+  if (page::header(p)->type != page::kOverflow || page::overflow_pages(p) != np)
+    throw_corrupted(r.pgno, "overflow run does not match its reference");
+  pg.release(r.pgno, uint32_t(np), r.txnid);
 }
 
 const uint8_t* read_node(const Pager& pg, const ChildRef& ref, bool leaf) {
@@ -42,6 +86,13 @@ const uint8_t* read_node(const Pager& pg, const ChildRef& ref, bool leaf) {
 }
 
 std::optional<std::string_view> Tree::get(std::string_view key) const {
+  std::optional<StoredValue> v = find(key);
+  if (!v) return std::nullopt;
+  if (v->compressed) throw_corrupted(ref_.root, "compressed value in an internal tree");
+  return v->bytes;
+}
+
+std::optional<StoredValue> Tree::find(std::string_view key) const {
   if (!ref_.root) return std::nullopt;
   if (ref_.depth > kMaxDepth) throw_corrupted(ref_.root, "tree too deep");
   ChildRef ref = root_ref(ref_);
@@ -53,7 +104,7 @@ std::optional<std::string_view> Tree::get(std::string_view key) const {
   bool exact;
   uint32_t i = leaf.lower_bound(key, &exact);
   if (!exact) return std::nullopt;
-  return value_at(pg_, leaf, i);
+  return stored_at(pg_, leaf, i);
 }
 
 void Tree::count_page(uint8_t type, int delta) {
@@ -153,36 +204,19 @@ void Tree::descend_for_write(std::string_view key, bool last_child, const uint32
   path_.push_back({p, pgno, 0});
 }
 
-OverflowRef Tree::write_overflow(std::string_view value) {
-  const uint32_t ps = pg_.page_size;
-  uint64_t np = page::overflow_run_pages(value.size(), ps);
-  if (np > 0xffffffffu) throw Error(ErrorCode::value_too_large, "value too large");
-  uint64_t pgno;
-  uint8_t* p = pg_.new_run(uint32_t(np), &pgno);
-  std::memset(p, 0, kHeaderSize);
-  page::header(p)->type = page::kOverflow;
-  page::header(p)->txnid = pg_.txnid;
-  page::set_overflow_pages(p, uint32_t(np));
-  if (!value.empty()) std::memcpy(p + kHeaderSize, value.data(), value.size());
-  const uint64_t used = kHeaderSize + value.size();
-  std::memset(p + used, 0, np * ps - used);
-  ref_.overflow_pages += np;
-  return {value.size(), pgno, pg_.txnid, page::checksum(p, np * ps, pgno)};
+OverflowRef Tree::write_overflow(std::string_view value, bool compressed) {
+  OverflowRef r = write_run(pg_, value, compressed ? page::kRunCompressed : 0);
+  ref_.overflow_pages += page::overflow_run_pages(value.size(), pg_.page_size);
+  return r;
 }
 
 void Tree::release_overflow(const OverflowRef& r) {
-  uint64_t np = page::overflow_run_pages(r.vlen, pg_.page_size);
-  // A damaged length must not free pages outside the file (or billions of
-  // them): the run must lie in the file and start with its overflow header.
-  const uint8_t* p = pg_.read_run(r.pgno, np, r.txnid);
-  if (page::header(p)->type != page::kOverflow || page::overflow_pages(p) != np)
-    throw_corrupted(r.pgno, "overflow run does not match its reference");
-  pg_.release(r.pgno, uint32_t(np), r.txnid);
-  ref_.overflow_pages -= np;
+  release_run(pg_, r);
+  ref_.overflow_pages -= page::overflow_run_pages(r.vlen, pg_.page_size);
 }
 
 Tree::Put Tree::put(std::string_view key, std::string_view value,
-                    bool no_overwrite, bool append) {
+                    bool no_overwrite, bool append, bool compressed) {
   // no_overwrite: locate first, so an existing key copies nothing, and the
   // copy-on-write descent searches no page again. A plain put descends once
   // (a locate would look every page up twice, and in a large txn each
@@ -234,7 +268,7 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
   std::optional<OverflowRef> old_run;
   if (exact) {
     result = Put::replaced;
-    if (inline_ok && NodeWriter(leafp, pg_.page_size).overwrite_inline(idx, value))
+    if (inline_ok && NodeWriter(leafp, pg_.page_size).overwrite_inline(idx, value, compressed))
       return result;
     if (leaf.is_overflow(idx)) old_run = leaf.overflow_ref(idx);
     NodeWriter(leafp, pg_.page_size).remove(idx);
@@ -242,9 +276,9 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
     ref_.entries++;
   }
   if (inline_ok) {
-    insert_at(path_.size() - 1, idx, page::leaf_inline_cell(key, value));
+    insert_at(path_.size() - 1, idx, page::leaf_inline_cell(key, value, compressed));
   } else {
-    OverflowRef r = write_overflow(value);
+    OverflowRef r = write_overflow(value, compressed);
     insert_at(path_.size() - 1, idx, page::leaf_overflow_cell(key, r));
   }
   if (old_run) release_overflow(*old_run);

@@ -30,9 +30,28 @@ namespace alder::btree {
 /// Deepest tree accepted from a file: page::kMaxDepth (src/page/records.h).
 using page::kMaxDepth;
 
-/// Value of an entry: zero copy view into an inline cell or an overflow run.
-/// Throws corrupted when it does not lie inside its page or run.
+/// A value as stored: its bytes (a zero copy view into an inline cell or an
+/// overflow run) and whether they are a compressed value (records.h), which
+/// only the txn layer, knowing the db's codec, can decode.
+struct StoredValue {
+  std::string_view bytes;
+  bool compressed = false;
+};
+
+/// Stored value of an entry. Throws corrupted when it does not lie inside
+/// its page or run.
+StoredValue stored_at(const Pager& pg, const page::Node& leaf, uint32_t i);
+/// Value of an entry of a tree that never holds compressed values (the
+/// catalog, the freelist); throws corrupted for a compressed one.
 std::string_view value_at(const Pager& pg, const page::Node& leaf, uint32_t i);
+
+/// Overflow runs outside any tree's leaves (a db's compression dictionary,
+/// referenced from its catalog record): write `bytes` into a new run of
+/// this write txn, read one back (bounds and, with verify_checksums,
+/// checksum checked; throws corrupted), release one.
+page::OverflowRef write_run(Pager& pg, std::string_view bytes, uint8_t flags = 0);
+std::string_view read_run(const Pager& pg, const page::OverflowRef& r);
+void release_run(Pager& pg, const page::OverflowRef& r);
 
 /// A branch or leaf page reached while reading through `ref` (a branch
 /// cell's, or the tree's root as a ChildRef), checked enough that following
@@ -50,14 +69,17 @@ class Tree {
  public:
   Tree(Pager& pg, page::TreeRef& ref) : pg_(pg), ref_(ref) {}
 
+  /// Value of key in a tree without compressed values (value_at()).
   std::optional<std::string_view> get(std::string_view key) const;
+  /// Value of key as stored (compressed or not).
+  std::optional<StoredValue> find(std::string_view key) const;
 
   enum class Put { inserted, replaced, kept };
   /// Inserts or replaces. no_overwrite keeps an existing value (returns
   /// kept); append requires key to be above the last key (throws
   /// append_order). Key and value sizes are checked by the caller.
   Put put(std::string_view key, std::string_view value, bool no_overwrite,
-          bool append);
+          bool append, bool compressed = false);
   /// Removes key; false when absent.
   bool del(std::string_view key);
   /// Off: deletes remove empty nodes but never merge underfull ones (the
@@ -89,7 +111,7 @@ class Tree {
   void remove_child(uint8_t* parent, uint32_t idx);
   void rebalance(size_t level);
   void collapse_root();
-  page::OverflowRef write_overflow(std::string_view value);
+  page::OverflowRef write_overflow(std::string_view value, bool compressed);
   void release_overflow(const page::OverflowRef& r);
   uint64_t seal(uint64_t pgno);
   void count_page(uint8_t type, int delta);

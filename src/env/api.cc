@@ -37,6 +37,19 @@ const char* error_name(ErrorCode code) noexcept {
   return "unknown error";
 }
 
+const char* compression_name(Compression c) noexcept {
+  switch (c) {
+    case Compression::none: return "none";
+    case Compression::lz4: return "lz4";
+    case Compression::zstd: return "zstd";
+  }
+  return "unknown";
+}
+
+std::string train_dictionary(std::span<const std::string_view> samples, std::size_t max_bytes) {
+  return compress::train_dictionary(samples, max_bytes);
+}
+
 // ---- Env ------------------------------------------------------------------
 
 Env::Env(std::shared_ptr<detail::EnvImpl> impl) : impl_(std::move(impl)) {}
@@ -146,6 +159,11 @@ std::uint64_t Txn::id() const { return live_txn(impl_).core.id(); }
 Dbi Txn::open_db(std::string_view name, DbFlags flags) {
   return impl().core.open_db(name, flags == DbFlags::create);
 }
+Dbi Txn::open_db(std::string_view name, DbFlags flags, const DbOptions& options) {
+  return impl().core.open_db(name, flags == DbFlags::create, &options);
+}
+DbSpace Txn::db_space(Dbi dbi) { return impl().core.db_space(dbi); }
+DbOptions Txn::db_options(Dbi dbi) { return impl().core.db_options(dbi); }
 std::vector<std::string> Txn::list_dbs() { return impl().core.list_dbs(); }
 void Txn::drop_db(Dbi dbi) { impl().core.drop_db(dbi, true); }
 void Txn::clear_db(Dbi dbi) { impl().core.drop_db(dbi, false); }
@@ -233,11 +251,22 @@ void CursorImpl::revalidate(bool* was_valid, bool* on_same_key) {
                 "cursor of a snapshot ended by Txn::reset(); open a new one after renew()");
   if (txn->write_gen() == gen) return;
   gen = txn->write_gen();
+  moves++;
   txn->tree_ref(dbi);  // throws unknown_db if the db was dropped
   if (!cur.valid()) return;
   std::string k(cur.key());
   bool ok = cur.seek(k);
   *on_same_key = ok && cur.key() == k;
+}
+
+std::string_view CursorImpl::value() {
+  const btree::StoredValue v = cur.stored();
+  if (!v.compressed) return v.bytes;
+  if (buf_moves != moves) {
+    txn->decompress(dbi, v.bytes, &value_buf);
+    buf_moves = moves;
+  }
+  return value_buf;
 }
 
 }  // namespace detail
@@ -259,28 +288,33 @@ static detail::CursorImpl& cursor_impl(const std::unique_ptr<detail::CursorImpl>
 bool Cursor::first() {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  c.moves++;
   return c.cur.first();
 }
 bool Cursor::last() {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  c.moves++;
   return c.cur.last();
 }
 bool Cursor::next() {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  c.moves++;
   if (was_valid && !same) return c.cur.valid();  // landed on the following key
   return c.cur.next();
 }
 bool Cursor::prev() {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  c.moves++;
   if (was_valid && !same) return c.cur.valid() ? c.cur.prev() : c.cur.last();
   return c.cur.prev();
 }
 bool Cursor::seek(std::string_view key) {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  c.moves++;
   if (key.empty()) return c.cur.first();  // every key is >= ""
   c.txn->check_key(key);
   return c.cur.seek(key);
@@ -288,6 +322,7 @@ bool Cursor::seek(std::string_view key) {
 bool Cursor::find(std::string_view key) {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
+  c.moves++;
   if (key.empty()) {  // no key is empty
     c.cur.invalidate();
     return false;
@@ -316,7 +351,7 @@ std::string_view Cursor::value() const {
   auto& c = cursor_impl(impl_);
   ALDER_CURSOR_REPOSITION(c);
   require_position(c);
-  return c.cur.value();
+  return c.value();
 }
 
 bool Cursor::put(std::string_view key, std::string_view value, PutFlags flags) {
@@ -325,6 +360,7 @@ bool Cursor::put(std::string_view key, std::string_view value, PutFlags flags) {
   bool written = c.txn->put(c.dbi, key, value, f & unsigned(PutFlags::no_overwrite),
                             f & unsigned(PutFlags::append));
   c.gen = c.txn->write_gen();
+  c.moves++;
   c.cur.find(key);
   return written;
 }
@@ -337,6 +373,7 @@ void Cursor::del() {
   std::string k(c.cur.key());
   c.txn->del(c.dbi, k);
   c.gen = c.txn->write_gen();
+  c.moves++;
   c.cur.seek(k);
 }
 

@@ -234,8 +234,16 @@ void alder_txn_abort(alder_txn* txn) { delete txn; }
 int alder_dbi_open(alder_txn* txn, const char* name, unsigned flags, alder_dbi* dbi) {
   return guard([&] {
     if (!txn || !dbi) return ALDER_INVALID;
-    *dbi = txn->txn.open_db(name ? name : "",
-                            (flags & ALDER_CREATE) ? alder::DbFlags::create : alder::DbFlags::none);
+    const alder::DbFlags f = (flags & ALDER_CREATE) ? alder::DbFlags::create : alder::DbFlags::none;
+    const unsigned codec = flags & (ALDER_LZ4 | ALDER_ZSTD);
+    if (codec == (ALDER_LZ4 | ALDER_ZSTD)) return ALDER_INVALID;
+    if (!codec) {
+      *dbi = txn->txn.open_db(name ? name : "", f);
+    } else {
+      alder::DbOptions o;
+      o.compression = codec == ALDER_LZ4 ? alder::Compression::lz4 : alder::Compression::zstd;
+      *dbi = txn->txn.open_db(name ? name : "", f, o);
+    }
     return ALDER_SUCCESS;
   });
 }

@@ -74,8 +74,11 @@ static std::vector<Candidate> read_metas(io::File& f, uint64_t size, const std::
   if (out.empty()) {
     if (p0 == txn::MetaProblem::version || p1 == txn::MetaProblem::version)
       throw Error(ErrorCode::version_mismatch,
-                  path + ": file format version is not " + std::to_string(txn::kFormatVersion) +
-                      " (written by another alder version)");
+                  path + ": file format version " +
+                      std::to_string(p0 == txn::MetaProblem::version ? m0.version : 0) +
+                      "; this build reads versions " + std::to_string(txn::kFormatVersion) +
+                      " to " + std::to_string(txn::kNewestFormatVersion) +
+                      " (written by a newer alder)");
     if (p0 == txn::MetaProblem::foreign && p1 == txn::MetaProblem::foreign)
       throw Error(ErrorCode::not_alder_file, path + ": not an alder database (no alder meta page)");
     throw Error(ErrorCode::corrupted, path + ": both meta pages are damaged");
@@ -250,6 +253,12 @@ EnvStat EnvImpl::stat() {
   out.free_pages = m.free_pages;
   out.last_txn_id = m.txnid;
   out.named_dbs = m.catalog.entries;
+  if (m.catalog.entries) {  // the main db's compression record ("") is no named db
+    txn::Txn t(s);
+    btree::Pager pg = t.pager();
+    page::TreeRef catalog = t.meta().catalog;
+    if (btree::Tree(pg, catalog).find(page::kMainCompressionKey)) out.named_dbs--;
+  }
   out.readers = s.readers.count() + (s.shared ? s.shared->count() : 0);
   const txn::GroupCommit::Figures g = s.group.figures();
   out.group_syncs = g.flushes;

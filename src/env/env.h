@@ -94,6 +94,12 @@ class CursorImpl {
   btree::TreeCursor cur;
   uint64_t gen;
   uint64_t snap;  // the txn's snapshot_gen() when opened: renew() ends the cursor
+  /// The current entry's value, decompressed when stored compressed (into
+  /// `value_buf`, kept while the cursor stays on the entry).
+  std::string_view value();
+  uint64_t moves = 0;       // bumped whenever the cursor may have moved
+  uint64_t buf_moves = ~uint64_t{0};  // `moves` when value_buf was filled
+  std::string value_buf;
 };
 
 /// Full structural and checksum walk of the snapshot meta sees. With

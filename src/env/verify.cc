@@ -1,11 +1,15 @@
 // Walks a snapshot's trees checking what the format promises: every page's
 // checksum against the one its parent holds, the writer txn id, page types,
 // bounds, key order and key ranges, the figures in each TreeRef, and (for a
-// full walk) that every page is referenced or free exactly once. Recovery
+// full walk) that every page is referenced or free exactly once and that
+// every value stored compressed decompresses with its db's codec. Recovery
 // uses the same walk restricted to the pages written since the last synced
 // commit.
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "compress/codec.h"
 
 #include "env/env.h"
 #include "page/node.h"
@@ -31,8 +35,8 @@ class Walker {
 
   VerifyResult run() {
     if (full_) seen_[0] = seen_[1] = 1;
-    tree(meta_.main, TreeKind::user, "main db") &&
-        tree(meta_.catalog, TreeKind::catalog, "catalog") &&
+    // The catalog first: it holds the main db's compression.
+    tree(meta_.catalog, TreeKind::catalog, "catalog") && main_db() &&
         tree(meta_.free, TreeKind::freelist, "freelist") && inline_freelist();
     if (res_.ok() && full_) {
       if (free_count_ != meta_.free_pages)
@@ -80,6 +84,64 @@ class Walker {
       if (seen_[pgno + i]) return fail(pgno + i, kind, "page referenced twice");
       seen_[pgno + i] = 1;
     }
+    return true;
+  }
+
+  bool main_db() {
+    codec_ = main_codec_.get();
+    const bool ok = tree(meta_.main, TreeKind::user, "main db");
+    codec_ = nullptr;
+    return ok;
+  }
+
+  // The codec of a db's compression settings (none: null), its dictionary
+  // read from the run run() checked.
+  bool make_codec(const page::DbCompression& c, uint64_t pgno,
+                  std::unique_ptr<compress::Codec>* out) {
+    out->reset();
+    if (c.codec == page::kCodecNone) return true;
+    std::string_view dict;
+    if (c.dict.vlen) {
+      const uint64_t np = page::overflow_run_pages(c.dict.vlen, ps_);
+      if (c.dict.pgno < 2 || c.dict.pgno + np > meta_.npages || c.dict.pgno + np < np)
+        return fail(c.dict.pgno, "dictionary", "run out of range");
+      dict = {reinterpret_cast<const char*>(map_ + c.dict.pgno * ps_ + page::kHeaderSize),
+              size_t(c.dict.vlen)};
+    }
+    try {
+      *out = std::make_unique<compress::Codec>(c, dict);
+    } catch (const Error& e) {
+      return fail(pgno, "leaf", std::string("compression settings: ") + e.what());
+    }
+    return true;
+  }
+
+  // A value flagged compressed must decode: reads of a file verify()
+  // accepts do not fail.
+  // Recovery's walk (not full_) checks pages, not values: it may not see
+  // the catalog record that holds the main db's codec.
+  bool compressed_ok(uint64_t pgno, const char* kind, std::string_view stored) {
+    if (!full_) return true;
+    if (!codec_) return fail(pgno, kind, "value flagged compressed in a db stored raw");
+    try {
+      codec_->decompress(stored, &scratch_);
+    } catch (const Error& e) {
+      return fail(pgno, kind, e.what());
+    }
+    return true;
+  }
+
+  // An overflow run outside the trees' leaves (a db's dictionary).
+  bool run(const page::OverflowRef& r, const char* what) {
+    const uint64_t np = page::overflow_run_pages(r.vlen, ps_);
+    if (!full_ && r.txnid <= base_) return true;
+    if (!mark(r.pgno, np, what)) return false;
+    const uint8_t* op = map_ + r.pgno * ps_;
+    res_.pages_checked += np;
+    if (page::checksum(op, np * ps_, r.pgno) != r.csum) return fail(r.pgno, what, "checksum mismatch");
+    if (page::header(op)->type != page::kOverflow || page::overflow_pages(op) != np ||
+        page::header(op)->txnid != r.txnid)
+      return fail(r.pgno, what, "bad overflow header");
     return true;
   }
 
@@ -166,15 +228,42 @@ class Walker {
             page::overflow_pages(op) != np || page::header(op)->txnid != r.txnid)
           return fail(r.pgno, "overflow", "bad overflow header");
         if (kind != TreeKind::user) return fail(pgno, kname, "overflow value in an internal tree");
+        if (page::header(op)->flags & page::kRunCompressed) {
+          if (meta_.version < txn::kCompressionVersion)
+            return fail(r.pgno, "overflow", "compressed value in a version 1 file");
+          if (!compressed_ok(r.pgno, "overflow",
+                             {reinterpret_cast<const char*>(op + page::kHeaderSize), size_t(r.vlen)}))
+            return false;
+        }
         continue;
       }
       v = n.inline_value(i);
+      if (n.inline_compressed(i)) {
+        if (kind != TreeKind::user) return fail(pgno, kname, "compressed value in an internal tree");
+        if (!compressed_ok(pgno, kname, v)) return false;
+      }
       if (kind == TreeKind::catalog) {
         TreeRef r;
-        if (!page::decode_catalog_value(v, &r)) return fail(pgno, kname, "malformed catalog record");
+        page::DbCompression comp;
+        if (!page::decode_catalog_value(v, &r, &comp))
+          return fail(pgno, kname, "malformed catalog record");
         std::string name;
         n.key(i, name);
-        if (!tree(r, TreeKind::user, "db '" + name + "'")) return false;
+        if (name == page::kMainCompressionKey && (r.root || r.entries || comp.codec == page::kCodecNone))
+          return fail(pgno, kname, "the main db's compression record holds a tree");
+        if (comp.codec != page::kCodecNone && meta_.version < txn::kCompressionVersion)
+          return fail(pgno, kname, "compressed db in a version 1 file");
+        if (comp.dict.vlen && !run(comp.dict, "dictionary")) return false;
+        if (name == page::kMainCompressionKey) {
+          if (!make_codec(comp, pgno, &main_codec_)) return false;
+          continue;
+        }
+        std::unique_ptr<compress::Codec> codec;
+        if (!make_codec(comp, pgno, &codec)) return false;
+        codec_ = codec.get();
+        const bool ok = tree(r, TreeKind::user, "db '" + name + "'");
+        codec_ = nullptr;
+        if (!ok) return false;
       } else if (kind == TreeKind::freelist) {
         n.key(i, k);
         page::FreelistValue rec;
@@ -200,6 +289,9 @@ class Walker {
   std::vector<uint8_t> seen_;
   uint64_t free_count_ = 0;
   VerifyResult res_;
+  const compress::Codec* codec_ = nullptr;  // of the user tree being walked
+  std::unique_ptr<compress::Codec> main_codec_;
+  std::string scratch_;  // a decompressed value
 };
 
 }  // namespace

@@ -22,11 +22,11 @@ uint64_t checksum(const uint8_t* data, uint64_t n, uint64_t pgno) {
   return XXH3_64bits_withSeed(data, size_t(n), pgno);
 }
 
-CellSpec leaf_inline_cell(std::string_view key, std::string_view value) {
+CellSpec leaf_inline_cell(std::string_view key, std::string_view value, bool compressed) {
   CellSpec c;
   c.key = key;
   c.small_len = kInlineLenSize;
-  uint16_t n = uint16_t(value.size());
+  uint16_t n = uint16_t(value.size() | (compressed ? kInlineCompressed : 0));
   std::memcpy(c.small, &n, kInlineLenSize);
   c.body = value;
   return c;
@@ -138,7 +138,7 @@ std::string Node::heap_problem() const {
     if (h->type == kLeaf && !(s.klen & kSlotOverflow)) {
       uint16_t vlen;
       std::memcpy(&vlen, p_ + s.off + k, 2);
-      size += vlen;
+      size += vlen & kInlineLenMask;
       if (s.off + size > psize_) return "value of cell " + std::to_string(i) + " out of bounds";
     }
     sum += size;
@@ -351,11 +351,14 @@ void NodeWriter::remove(uint32_t idx) {
   }
 }
 
-bool NodeWriter::overwrite_inline(uint32_t idx, std::string_view value) {
+bool NodeWriter::overwrite_inline(uint32_t idx, std::string_view value, bool compressed) {
   Node n(p_, psize_);
   if (n.is_overflow(idx) || n.inline_value(idx).size() != value.size())
     return false;
-  uint8_t* q = const_cast<uint8_t*>(n.payload(idx)) + 2;
+  uint8_t* q = const_cast<uint8_t*>(n.payload(idx));
+  const uint16_t len = uint16_t(value.size() | (compressed ? kInlineCompressed : 0));
+  std::memcpy(q, &len, 2);
+  q += 2;
   if (!value.empty()) std::memcpy(q, value.data(), value.size());
   return true;
 }

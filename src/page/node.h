@@ -17,7 +17,7 @@
 // caches", ICDE 2001).
 //
 // Cells, after the key suffix:
-//   leaf, value inline:     u16 vlen, value bytes
+//   leaf, value inline:     u16 vlen (bit 15: compressed), value bytes
 //   leaf, value overflow:   OverflowRef (32 bytes)   [slot flag kSlotOverflow]
 //   branch:                 ChildRef (24 bytes)
 //
@@ -91,8 +91,9 @@ struct CellSpec {
   size_t full_size() const { return key.size() + payload_size() + sizeof(Slot); }
 };
 
-/// Builders for the three cell shapes.
-CellSpec leaf_inline_cell(std::string_view key, std::string_view value);
+/// Builders for the three cell shapes (compressed: the value's stored bytes
+/// are a compressed value, records.h).
+CellSpec leaf_inline_cell(std::string_view key, std::string_view value, bool compressed = false);
 CellSpec leaf_overflow_cell(std::string_view key, const OverflowRef& ref);
 CellSpec branch_cell(std::string_view key, const ChildRef& ref);
 
@@ -145,8 +146,15 @@ class Node {
     const uint8_t* q = payload(i);
     uint16_t n;
     std::memcpy(&n, q, 2);
+    n &= kInlineLenMask;
     if (size_t(q - p_) + 2 + n > psize_) throw_bad_cell(i);
     return {reinterpret_cast<const char*>(q + 2), n};
+  }
+  /// Whether the inline value of slot i is stored compressed (records.h).
+  bool inline_compressed(uint32_t i) const {
+    uint16_t n;
+    std::memcpy(&n, payload(i), 2);
+    return n & kInlineCompressed;
   }
   OverflowRef overflow_ref(uint32_t i) const {
     OverflowRef r;
@@ -223,7 +231,7 @@ class NodeWriter {
   void remove(uint32_t idx);
   /// Overwrites the payload of slot idx in place when the new inline value
   /// has the same length; returns false otherwise.
-  bool overwrite_inline(uint32_t idx, std::string_view value);
+  bool overwrite_inline(uint32_t idx, std::string_view value, bool compressed = false);
   /// Updates the child reference of branch slot idx in place.
   void set_child(uint32_t idx, const ChildRef& ref);
   /// Updates the overflow reference of leaf slot idx in place.

@@ -14,6 +14,7 @@
 
 #include "alder/alder.hpp"
 #include "btree/pager.h"
+#include "compress/codec.h"
 #include "io/file.h"
 #include "txn/freelist.h"
 #include "txn/group_commit.h"
@@ -83,6 +84,8 @@ struct EnvState {
   // Dbi table: names of dbs opened so far; index = Dbi, 0 = main ("").
   std::mutex dbi_mu;
   std::vector<std::string> dbi_names{std::string()};
+  /// Value codecs of the dbs, shared by all txns (src/compress/codec.h).
+  compress::CodecCache codecs;
 
   /// fdatasync of the data file.
   void sync_file();

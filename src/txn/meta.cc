@@ -28,7 +28,7 @@ Meta decode_meta(const uint8_t* data, size_t n, MetaProblem* problem,
   if (n < sizeof m) return m;
   std::memcpy(&m, data, sizeof m);
   if (m.magic != kMagic) return m;
-  if (m.version != kFormatVersion) {
+  if (m.version < kFormatVersion || m.version > kNewestFormatVersion) {
     *problem = MetaProblem::version;
     return m;
   }

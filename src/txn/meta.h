@@ -19,7 +19,13 @@
 namespace alder::txn {
 
 inline constexpr uint64_t kMagic = 0x0042445245444c41ull;  // "ALDERDB\0"
+/// Format version of a new file, and of any file without compressed dbs.
 inline constexpr uint32_t kFormatVersion = 1;
+/// Version of a file once a db with value compression is created in it:
+/// builds that read version 1 only refuse it (version_mismatch) rather
+/// than hand back compressed bytes as values. This build reads both.
+inline constexpr uint32_t kCompressionVersion = 2;
+inline constexpr uint32_t kNewestFormatVersion = kCompressionVersion;
 
 struct Meta {
   uint64_t magic = kMagic;

@@ -84,6 +84,7 @@ void Txn::reset() {
     env_.readers.park(reader_slot_);
   reset_ = true;
   inline_words_.reset();
+  values_.clear();
 }
 
 void Txn::renew() {
@@ -93,6 +94,7 @@ void Txn::renew() {
   if (!reset_) reset();
   take_snapshot(/*renew=*/true);
   for (DbState& d : dbs_) d = DbState{};  // tree refs of the old snapshot (addresses stay)
+  main_ = DbState{};
   reset_ = false;
   snap_gen_++;
 }
@@ -144,11 +146,11 @@ void Txn::check_key(std::string_view key) const {
                     std::to_string(page::max_key(env_.page_size)));
 }
 
-std::optional<page::TreeRef> Txn::catalog_lookup(std::string_view name) {
+std::optional<Txn::CatalogRecord> Txn::catalog_lookup(std::string_view name) {
   auto v = btree::Tree(pager_, meta_.catalog).get(name);
   if (!v) return std::nullopt;
-  page::TreeRef r;
-  if (!page::decode_catalog_value(*v, &r))
+  CatalogRecord r;
+  if (!page::decode_catalog_value(*v, &r.ref, &r.comp))
     btree::throw_corrupted(meta_.catalog.root, "malformed catalog record");
   return r;
 }
@@ -171,22 +173,35 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
     auto r = catalog_lookup(name);
     s.loaded = true;
     s.exists = r.has_value();
-    if (r) s.ref = *r;
+    if (r) {
+      s.ref = r->ref;
+      s.comp = r->comp;
+    }
   }
   if (!s.exists) throw Error(ErrorCode::unknown_db, "db '" + name + "' does not exist");
   return &s.ref;
 }
 
-Dbi Txn::open_db(std::string_view name, bool create) {
+Dbi Txn::open_db(std::string_view name, bool create, const DbOptions* opts) {
   check_usable();
-  if (name.empty()) return kMainDbi;
+  page::DbCompression want;
+  if (opts) want = settings_of(*opts);  // bad options: nothing changed
+  if (name.empty()) {
+    if (opts) set_main_compression(*opts);
+    return kMainDbi;
+  }
   if (name.size() > 511)
     throw Error(ErrorCode::invalid_argument, "db name longer than 511 bytes");
+  if (name == page::kMainCompressionKey)
+    throw Error(ErrorCode::invalid_argument,
+                "the db name \"\\0\" (one zero byte) is reserved: it holds the main db's compression");
   auto found = catalog_lookup(name);
+  if (found && opts) check_same(name, found->comp, *opts);
   if (!found) {
     if (!create) throw Error(ErrorCode::unknown_db, "db '" + std::string(name) + "' does not exist");
     check_writable();
-    if (meta_.catalog.entries >= env_.max_dbs)
+    const uint64_t named = meta_.catalog.entries - (main_state().exists ? 1 : 0);
+    if (named >= env_.max_dbs)
       throw Error(ErrorCode::dbs_full, "max_dbs (" + std::to_string(env_.max_dbs) + ") reached");
   }
   Dbi dbi;
@@ -207,25 +222,148 @@ Dbi Txn::open_db(std::string_view name, bool create) {
   s.loaded = true;
   s.exists = true;
   if (found) {
-    if (!s.dirty) s.ref = *found;
+    if (!s.dirty) {
+      s.ref = found->ref;
+      s.comp = found->comp;
+    }
   } else {
     s.ref = page::TreeRef{};
+    s.comp = want;
+    s.codec.reset();
     s.dirty = true;
     gen_++;
     guarded([&] {
+      if (opts && !opts->dictionary.empty()) s.comp.dict = btree::write_run(pager_, opts->dictionary);
+      if (s.comp.codec != page::kCodecNone)
+        meta_.version = std::max(meta_.version, kCompressionVersion);
+      std::string buf;
       return btree::Tree(pager_, meta_.catalog)
-                 .put(name, page::catalog_value(s.ref), false, false) !=
+                 .put(name, page::catalog_value(s.ref, s.comp, &buf), false, false) !=
              btree::Tree::Put::kept;
     });
   }
   return dbi;
 }
 
+page::DbCompression Txn::settings_of(const DbOptions& o) {
+  page::DbCompression c;
+  const unsigned codec = unsigned(o.compression);
+  if (codec > page::kMaxCodec)
+    throw Error(ErrorCode::invalid_argument, "unknown compression codec " + std::to_string(codec));
+  c.codec = uint8_t(codec);
+  if (c.codec == page::kCodecNone) {
+    if (o.level || !o.dictionary.empty())
+      throw Error(ErrorCode::invalid_argument,
+                  "a level or dictionary needs a compression codec (got none)");
+    return c;
+  }
+  if (o.level < -128 || o.level > 127)
+    throw Error(ErrorCode::invalid_argument, "compression level out of range");
+  c.level = int8_t(o.level);
+  c.min_size = o.min_size;
+  compress::check_settings(c, o.dictionary.size());
+  return c;
+}
+
+void Txn::check_same(std::string_view name, const page::DbCompression& have, const DbOptions& o) {
+  const page::DbCompression want = settings_of(o);
+  auto differ = [&](const std::string& what) {
+    throw Error(ErrorCode::invalid_argument,
+                "db '" + std::string(name.empty() ? "(main)" : name) + "' was created with " +
+                    compression_name(Compression(have.codec)) + " (level " +
+                    std::to_string(have.level) + ", min_size " + std::to_string(have.min_size) +
+                    (have.dict.vlen ? ", a dictionary" : "") + "); the options ask " + what +
+                    ": compression is chosen when a db is created");
+  };
+  if (want.codec != have.codec)
+    differ(std::string("for ") + compression_name(Compression(want.codec)));
+  if (want.codec == page::kCodecNone) return;
+  if (want.level != have.level || want.min_size != have.min_size)
+    differ("level " + std::to_string(want.level) + ", min_size " + std::to_string(want.min_size));
+  if (!o.dictionary.empty() &&
+      (!have.dict.vlen || btree::read_run(pager_, have.dict) != std::string_view(o.dictionary)))
+    differ("for another dictionary");
+}
+
+Txn::DbState& Txn::main_state() {
+  if (!main_.loaded) {
+    auto r = catalog_lookup(page::kMainCompressionKey);
+    main_.loaded = true;
+    main_.exists = r.has_value();
+    if (r) main_.comp = r->comp;
+  }
+  return main_;
+}
+
+void Txn::set_main_compression(const DbOptions& o) {
+  DbState& m = main_state();
+  if (m.exists || o.compression == Compression::none) {
+    check_same("", m.comp, o);
+    return;
+  }
+  check_writable();
+  if (meta_.main.entries)
+    throw Error(ErrorCode::invalid_argument,
+                "the main db already holds entries stored raw: compression is chosen when a "
+                "db is created (while the main db is empty)");
+  m.comp = settings_of(o);
+  m.exists = true;
+  gen_++;
+  guarded([&] {
+    if (!o.dictionary.empty()) m.comp.dict = btree::write_run(pager_, o.dictionary);
+    meta_.version = std::max(meta_.version, kCompressionVersion);
+    std::string buf;
+    btree::Tree(pager_, meta_.catalog)
+        .put(page::kMainCompressionKey, page::catalog_value(page::TreeRef{}, m.comp, &buf), false,
+             false);
+    return true;
+  });
+}
+
+std::string Txn::db_name(Dbi dbi) {
+  std::lock_guard lk(env_.dbi_mu);
+  return dbi < env_.dbi_names.size() ? env_.dbi_names[dbi] : std::string();
+}
+
+const compress::Codec* Txn::codec(Dbi dbi) {
+  DbState* s;
+  if (dbi == kMainDbi) {
+    s = &main_state();
+  } else {
+    tree_ref(dbi);
+    s = &dbs_[dbi - 1];
+  }
+  if (s->comp.codec == page::kCodecNone) return nullptr;
+  if (!s->codec) {
+    try {
+      s->codec = env_.codecs.get(s->comp, [&] { return btree::read_run(pager_, s->comp.dict); });
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::invalid_argument) throw;
+      btree::throw_corrupted(s->comp.dict.pgno, "compression settings or dictionary of db '" +
+                                                    db_name(dbi) + "' rejected: " + e.what());
+    }
+  }
+  return s->codec.get();
+}
+
+void Txn::decompress(Dbi dbi, std::string_view stored, std::string* out) {
+  const compress::Codec* c = codec(dbi);
+  if (!c)
+    throw Error(ErrorCode::corrupted,
+                "corrupted value in db '" + db_name(dbi) + "': flagged compressed in a db stored raw");
+  try {
+    c->decompress(stored, out);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::corrupted, "db '" + db_name(dbi) + "': " + e.what());
+  }
+}
+
 std::vector<std::string> Txn::list_dbs() {
   check_usable();
   std::vector<std::string> out;
   btree::TreeCursor c(pager_, meta_.catalog);
-  for (bool ok = c.first(); ok; ok = c.next()) out.emplace_back(c.key());
+  for (bool ok = c.first(); ok; ok = c.next())
+    if (c.key() != page::kMainCompressionKey) out.emplace_back(c.key());
   return out;
 }
 
@@ -248,7 +386,10 @@ void Txn::drop_db(Dbi dbi, bool delete_db) {
       std::lock_guard lk(env_.dbi_mu);
       name = env_.dbi_names[dbi];
     }
-    guarded([&] { return btree::Tree(pager_, meta_.catalog).del(name); });
+    guarded([&] {
+      if (s.comp.dict.vlen) btree::release_run(pager_, s.comp.dict);
+      return btree::Tree(pager_, meta_.catalog).del(name);
+    });
     s.exists = false;
     s.dirty = false;
   } else {
@@ -275,7 +416,51 @@ DbStat Txn::db_stat(Dbi dbi) {
 std::optional<std::string_view> Txn::get(Dbi dbi, std::string_view key) {
   check_usable();
   check_key(key);
-  return btree::Tree(pager_, *tree_ref(dbi)).get(key);
+  std::optional<btree::StoredValue> v = btree::Tree(pager_, *tree_ref(dbi)).find(key);
+  if (!v) return std::nullopt;
+  if (!v->compressed) return v->bytes;
+  std::string out;
+  decompress(dbi, v->bytes, &out);
+  return values_.emplace_back(std::move(out));
+}
+
+DbOptions Txn::db_options(Dbi dbi) {
+  check_usable();
+  tree_ref(dbi);
+  const page::DbCompression& c = dbi == kMainDbi ? main_state().comp : dbs_[dbi - 1].comp;
+  DbOptions o;
+  o.compression = Compression(c.codec);
+  if (c.codec == page::kCodecNone) return o;
+  o.level = c.level;
+  o.min_size = c.min_size;
+  if (c.dict.vlen) o.dictionary = std::string(btree::read_run(pager_, c.dict));
+  return o;
+}
+
+DbSpace Txn::db_space(Dbi dbi) {
+  check_usable();
+  const page::TreeRef& r = *tree_ref(dbi);
+  const page::DbCompression& c = dbi == kMainDbi ? main_state().comp : dbs_[dbi - 1].comp;
+  DbSpace sp;
+  sp.compression = Compression(c.codec);
+  sp.level = c.level;
+  sp.min_size = c.min_size;
+  sp.dictionary_bytes = c.dict.vlen;
+  btree::TreeCursor cur(pager_, r);
+  for (bool ok = cur.first(); ok; ok = cur.next()) {
+    const btree::StoredValue v = cur.stored();
+    sp.entries++;
+    sp.stored_value_bytes += v.bytes.size();
+    sp.raw_value_bytes += v.compressed ? compress::raw_length(v.bytes) : v.bytes.size();
+    sp.compressed_values += v.compressed;
+    if (cur.on_overflow()) {
+      sp.overflow_values++;
+      sp.overflow_slack_bytes +=
+          page::overflow_run_pages(v.bytes.size(), env_.page_size) * env_.page_size -
+          page::kHeaderSize - v.bytes.size();
+    }
+  }
+  return sp;
 }
 
 bool Txn::put(Dbi dbi, std::string_view key, std::string_view value, bool no_overwrite,
@@ -286,10 +471,13 @@ bool Txn::put(Dbi dbi, std::string_view key, std::string_view value, bool no_ove
     throw Error(ErrorCode::value_too_large,
                 "value of " + std::to_string(value.size()) + " bytes exceeds the maximum");
   page::TreeRef* r = tree_ref(dbi);
+  const compress::Codec* c = codec(dbi);
   if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
   gen_++;
   return guarded([&] {
-    bool changed = btree::Tree(pager_, *r).put(key, value, no_overwrite, append) !=
+    const bool packed = c && c->compress(value, &packed_);
+    bool changed = btree::Tree(pager_, *r).put(key, packed ? std::string_view(packed_) : value,
+                                               no_overwrite, append, packed) !=
                    btree::Tree::Put::kept;
     spill_if_needed();
     return changed;
@@ -341,7 +529,8 @@ void Txn::commit(bool wait) {
         std::lock_guard lk(env_.dbi_mu);
         name = env_.dbi_names[i + 1];
       }
-      catalog.put(name, page::catalog_value(s.ref), false, false);
+      std::string rec;
+      catalog.put(name, page::catalog_value(s.ref, s.comp, &rec), false, false);
     }
     btree::Tree(pager_, meta_.main).finalize();
     meta_.free_pages = free_->save(id_, meta_.free_pages, &inline_free_);
@@ -401,6 +590,7 @@ void Txn::abort() noexcept { finish(); }
 void Txn::finish() noexcept {
   if (finished_) return;
   finished_ = true;
+  values_.clear();
   if (write_) {
     if (free_) free_->end();  // keeps the freelist hint: still under the writer lock
     free_ = nullptr;

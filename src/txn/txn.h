@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "btree/tree.h"
+#include "compress/codec.h"
 #include "txn/env_state.h"
 #include "txn/freelist.h"
 #include "txn/page_writer.h"
@@ -57,7 +58,8 @@ class Txn {
   void check_writable() const;
   void check_key(std::string_view key) const;
 
-  Dbi open_db(std::string_view name, bool create);
+  /// opts: DbOptions of Txn::open_db (nullptr: none given).
+  Dbi open_db(std::string_view name, bool create, const DbOptions* opts = nullptr);
   std::vector<std::string> list_dbs();
   void drop_db(Dbi dbi, bool delete_db);
   DbStat db_stat(Dbi dbi);
@@ -66,7 +68,17 @@ class Txn {
   /// life). Throws bad_dbi / unknown_db.
   page::TreeRef* tree_ref(Dbi dbi);
 
+  /// A compressed value is decompressed into memory the txn owns until it
+  /// ends or is reset.
   std::optional<std::string_view> get(Dbi dbi, std::string_view key);
+  /// The db's codec; nullptr when it stores values raw.
+  const compress::Codec* codec(Dbi dbi);
+  /// Decompresses a stored compressed value of db dbi into *out; throws
+  /// corrupted (naming the db) when it does not decode.
+  void decompress(Dbi dbi, std::string_view stored, std::string* out);
+  /// See alder::Txn::db_space / db_options.
+  DbSpace db_space(Dbi dbi);
+  DbOptions db_options(Dbi dbi);
   bool put(Dbi dbi, std::string_view key, std::string_view value, bool no_overwrite,
            bool append);
   bool del(Dbi dbi, std::string_view key);
@@ -93,12 +105,29 @@ class Txn {
     bool exists = false;
     bool dirty = false;
     page::TreeRef ref;
+    page::DbCompression comp;                      // from the catalog record
+    std::shared_ptr<const compress::Codec> codec;  // loaded on first use
+  };
+  /// The catalog record of a named db (or kMainCompressionKey).
+  struct CatalogRecord {
+    page::TreeRef ref;
+    page::DbCompression comp;
   };
   void init_pager();  // the fields every txn's pager shares
   /// Read txns: registers the newest commit as the snapshot (renew: in the
   /// slot already held).
   void take_snapshot(bool renew);
-  std::optional<page::TreeRef> catalog_lookup(std::string_view name);
+  std::optional<CatalogRecord> catalog_lookup(std::string_view name);
+  /// The main db's compression record (catalog key ""), loaded once.
+  DbState& main_state();
+  /// DbOptions as a catalog record's settings; throws invalid_argument.
+  static page::DbCompression settings_of(const DbOptions& o);
+  /// Throws invalid_argument unless the db's settings `have` (dictionary
+  /// run `have.dict`) are what `o` asks.
+  void check_same(std::string_view name, const page::DbCompression& have, const DbOptions& o);
+  /// Gives the main db the compression `o` (open_db("", ..., opts)).
+  void set_main_compression(const DbOptions& o);
+  std::string db_name(Dbi dbi);
   /// After a write: spills the dirty pages when they pass spill_bytes.
   void spill_if_needed();
   void finish() noexcept;
@@ -132,6 +161,9 @@ class Txn {
   uint32_t reader_slot_ = 0;  // in ReaderTable, or in the lock file (read-only envs)
   std::shared_ptr<const std::vector<uint64_t>> inline_words_;  // with_inline read txns
   std::deque<DbState> dbs_;  // index = Dbi - 1 (stable addresses)
+  DbState main_;             // the main db's compression (its tree is meta_.main)
+  std::deque<std::string> values_;  // decompressed values handed out by get()
+  std::string packed_;              // a put's compressed value
   // Writer only.
   std::optional<Writer::Guard> writer_;  // the writer lock, until finish()
   FreeSpace* free_ = nullptr;  // the writer's (WriterState::free_space), between begin() and end()
