@@ -424,6 +424,20 @@ TEST_F(BadInput, AppendOutOfOrder) {
                      w.put(alder::kMainDbi, last + "0", "v", PutFlags::append));
 }
 
+// no_overwrite wins over append: an existing key is kept (put returns
+// false, as LMDB's MDB_NOOVERWRITE | MDB_APPEND gives MDB_KEYEXIST), a new
+// key out of order is still refused.
+TEST_F(BadInput, AppendWithNoOverwriteKeepsAnExistingKey) {
+  Txn w = env_->begin_write();
+  const std::string mid = alder_test::num_key(100), last = alder_test::num_key(198);
+  EXPECT_FALSE(w.put(alder::kMainDbi, mid, "new", PutFlags::append | PutFlags::no_overwrite));
+  EXPECT_FALSE(w.put(alder::kMainDbi, last, "new", PutFlags::append | PutFlags::no_overwrite));
+  EXPECT_NE(w.get(mid), std::optional<std::string_view>("new"));
+  EXPECT_ALDER_ERROR(ErrorCode::append_order,
+                     w.put(alder::kMainDbi, mid + "a", "v", PutFlags::append | PutFlags::no_overwrite));
+  EXPECT_TRUE(w.put(alder::kMainDbi, last + "a", "v", PutFlags::append | PutFlags::no_overwrite));
+}
+
 // ------------------------------------------------------------ opening
 
 class BadFile : public ::testing::Test {

@@ -225,10 +225,10 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
   uint32_t idxs[kMaxDepth];
   uint32_t slot = 0;
   bool found = false;
-  const bool located = no_overwrite && !append && ref_.root;
+  const bool located = no_overwrite && ref_.root;  // with append too: an existing key is kept
   if (located) {
     found = locate(key, idxs, &slot);
-    if (found && no_overwrite) return Put::kept;
+    if (found) return Put::kept;
   }
   if (!ref_.root) {
     uint64_t pgno;
@@ -241,12 +241,12 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
   }
   // Append (sorted loads, as MDB_APPEND) follows the last child down and
   // compares with the last key only: no binary search on the way.
-  descend_for_write(key, append, located ? idxs : nullptr);
+  descend_for_write(key, append, located && !append ? idxs : nullptr);
   uint8_t* leafp = path_.back().page;
   Node leaf(leafp, pg_.page_size);
   bool exact = false;
   uint32_t idx;
-  if (located) {
+  if (located && !append) {
     exact = found;  // the copy holds the same cells as the page located
     idx = slot;
   } else if (append) {
