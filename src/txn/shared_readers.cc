@@ -30,7 +30,7 @@ constexpr auto kClaimWait = std::chrono::seconds(2);
 void SharedReaders::claim(const std::string& path) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + kClaimWait;
-  std::minstd_rand jitter(uint32_t(::getpid()));
+  std::minstd_rand jitter{static_cast<uint32_t>(::getpid())};
   for (;;) {
     const io::File::RecordLock got = file_.try_lock_byte0(false);
     if (got == io::File::RecordLock::unsupported) return;  // nobody can hold one either
