@@ -28,27 +28,7 @@
 namespace {
 
 using lmdb_test::Api;
-
-Api& real_api() {
-  static Api api("liblmdb", ALDER_REAL_LMDB_PATH);
-  return api;
-}
-Api& shim_api() {
-  static Api api("alder", ALDER_LMDB_SHIM_PATH);
-  return api;
-}
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/alder_lmdb_diff_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using lmdb_test::TempDir;
 
 std::string bytes(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
@@ -97,7 +77,7 @@ uint64_t ok_calls = 0, failed_calls = 0;
 
 class Stream {
  public:
-  Stream(uint64_t seed) : rng_(seed), a_(real_api()), b_(shim_api()) {}
+  Stream(uint64_t seed) : rng_(seed), a_(lmdb_test::real()), b_(lmdb_test::shim()) {}
 
   void run(int steps) {
     for (step_ = 0; step_ < steps && !::testing::Test::HasFailure(); step_++) one();
@@ -490,7 +470,7 @@ TEST(LmdbDifferential, RandomStreamsAgreeWithLiblmdb) {
 
 // Bad input, one call at a time, same code from both.
 TEST(LmdbDifferential, BadInputGetsLmdbsErrorCodes) {
-  Api* apis[] = {&real_api(), &shim_api()};
+  Api* apis[] = {&lmdb_test::real(), &lmdb_test::shim()};
   std::vector<std::vector<int>> codes(2);
   for (int s = 0; s < 2; s++) {
     Api& api = *apis[s];
@@ -562,8 +542,8 @@ std::string slurp(const std::string& path) {
 // MDB_INVALID and leaves them as they were: alder's data.mdb-lock is not a
 // name real LMDB uses (it makes its own lock.mdb beside it).
 TEST(LmdbDifferential, EachRefusesTheOthersDirectory) {
-  Api& real = real_api();
-  Api& shim = shim_api();
+  Api& real = lmdb_test::real();
+  Api& shim = lmdb_test::shim();
   TempDir alder_dir, lmdb_dir;
   auto make = [](Api& api, const std::string& dir) {
     MDB_env* env;

@@ -6,6 +6,9 @@
 #include <alder/lmdb.h>
 #include <dlfcn.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -30,6 +33,34 @@ struct Api {
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
   ~Api() = default;  // never dlclose: static destructors of a loaded C++ library
+};
+
+#ifdef ALDER_REAL_LMDB_PATH
+/// The real liblmdb and alder's liblmdb.so.0, each loaded once per process
+/// (paths from the test's CMake definitions).
+inline Api& real() {
+  static Api api("liblmdb", ALDER_REAL_LMDB_PATH);
+  return api;
+}
+inline Api& shim() {
+  static Api api("alder", ALDER_LMDB_SHIM_PATH);
+  return api;
+}
+#endif
+
+/// A fresh directory under /tmp, removed with its contents at the end.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/alder_lmdb_test_XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
 };
 
 }  // namespace lmdb_test

@@ -20,27 +20,9 @@
 namespace {
 
 using lmdb_test::Api;
-
-Api& real() {
-  static Api api("liblmdb", ALDER_REAL_LMDB_PATH);
-  return api;
-}
-Api& shim() {
-  static Api api("alder", ALDER_LMDB_SHIM_PATH);
-  return api;
-}
-
-struct Dir {
-  std::string path;
-  Dir() {
-    char tmpl[] = "/tmp/alder_lmdb_lock_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~Dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using lmdb_test::TempDir;
+using lmdb_test::real;
+using lmdb_test::shim;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -98,7 +80,7 @@ std::string get(Api& api, MDB_env* env, const char* k) {
 // alder env of this process on the same file closed its descriptors (POSIX
 // record locks would have gone with them).
 TEST(LmdbLockFile, RealLmdbLeavesTheLockFileOfAnOpenAlderEnvAlone) {
-  Dir d;
+  TempDir d;
   const std::string path = d.path + "/db", lock = path + "-lock";
   int rc;
   MDB_env* alder = open_env(shim(), path, MDB_NOSUBDIR, &rc);
@@ -132,7 +114,7 @@ TEST(LmdbLockFile, RealLmdbLeavesTheLockFileOfAnOpenAlderEnvAlone) {
 // (then refuses the data file, untouched). alder's next open makes the lock
 // file its own again and reads the data.
 TEST(LmdbLockFile, AlderTakesBackALockFileRealLmdbRewroteWhileNobodyHeldIt) {
-  Dir d;
+  TempDir d;
   const std::string path = d.path + "/db", lock = path + "-lock";
   int rc;
   MDB_env* alder = open_env(shim(), path, MDB_NOSUBDIR, &rc);

@@ -22,27 +22,9 @@
 namespace {
 
 using lmdb_test::Api;
-
-Api& real() {
-  static Api api("liblmdb", ALDER_REAL_LMDB_PATH);
-  return api;
-}
-Api& shim() {
-  static Api api("alder", ALDER_LMDB_SHIM_PATH);
-  return api;
-}
-
-struct Dir {
-  std::string path;
-  Dir() {
-    char tmpl[] = "/tmp/alder_lmdb_readers_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~Dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using lmdb_test::TempDir;
+using lmdb_test::real;
+using lmdb_test::shim;
 
 int collect(const char* msg, void* ctx) {
   static_cast<std::string*>(ctx)->append(msg);
@@ -116,7 +98,7 @@ class ReaderList : public ::testing::TestWithParam<bool> {
 };
 
 TEST_P(ReaderList, ListsAReaderOfAnotherProcess) {
-  Dir d;
+  TempDir d;
   MDB_env* env = open_with_commits(api(), d.path, 3);
   int ready, go;
   const pid_t child = start_reader(api(), d.path, false, &ready, &go);
@@ -140,7 +122,7 @@ TEST_P(ReaderList, ListsAReaderOfAnotherProcess) {
 }
 
 TEST_P(ReaderList, ReaderCheckClearsACrashedReadersSlot) {
-  Dir d;
+  TempDir d;
   MDB_env* env = open_with_commits(api(), d.path, 2);
   int ready, go;
   const pid_t child = start_reader(api(), d.path, true, &ready, &go);
