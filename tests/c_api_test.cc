@@ -84,6 +84,7 @@ TEST(CApiBasics, DefaultOptionsMatchTheCppDefaults) {
   EXPECT_EQ(o.file_mode, cpp.file_mode);
   EXPECT_EQ(o.autosync_bytes, cpp.autosync_bytes);
   EXPECT_EQ(o.spill_bytes, cpp.spill_bytes);
+  EXPECT_EQ(o.shrink_threshold, cpp.shrink_threshold);
 }
 
 TEST(CApiBasics, OpenWithOptionsAndErrors) {
@@ -467,3 +468,38 @@ TEST_F(CApi, FinishedTxnIsNotReused) {
 }
 
 }  // namespace
+
+TEST_F(CApi, CompactShrinksTheFileAndKeepsTheData) {
+  const std::string big(3000, 'x');
+  alder_txn* t = nullptr;
+  ASSERT_EQ(alder_txn_begin(env_, 0, &t), ALDER_SUCCESS);
+  for (int i = 0; i < 2000; i++) {
+    const std::string key = "k" + std::to_string(i);
+    alder_val k{key.size(), key.data()}, v{big.size(), big.data()};
+    ASSERT_EQ(alder_put(t, 0, &k, &v, 0), ALDER_SUCCESS);
+  }
+  ASSERT_EQ(alder_txn_commit(t), ALDER_SUCCESS);
+  ASSERT_EQ(alder_txn_begin(env_, 0, &t), ALDER_SUCCESS);
+  for (int i = 0; i < 2000; i++) {
+    if (i % 10 == 0) continue;
+    const std::string key = "k" + std::to_string(i);
+    alder_val k{key.size(), key.data()};
+    ASSERT_EQ(alder_del(t, 0, &k), ALDER_SUCCESS);
+  }
+  ASSERT_EQ(alder_txn_commit(t), ALDER_SUCCESS);
+  alder_stat before{};
+  ASSERT_EQ(alder_env_stat(env_, &before), ALDER_SUCCESS);
+  uint64_t size = 0;
+  ASSERT_EQ(alder_env_compact(env_, &size), ALDER_SUCCESS);
+  EXPECT_LT(size * 4, before.file_size);
+  ASSERT_EQ(alder_env_compact(env_, nullptr), ALDER_SUCCESS);
+  EXPECT_EQ(alder_env_compact(nullptr, &size), ALDER_INVALID);
+  ASSERT_EQ(alder_txn_begin(env_, ALDER_RDONLY, &t), ALDER_SUCCESS);
+  for (int i = 0; i < 2000; i += 10) {
+    const std::string key = "k" + std::to_string(i);
+    alder_val k{key.size(), key.data()}, v{};
+    ASSERT_EQ(alder_get(t, 0, &k, &v), ALDER_SUCCESS);
+    EXPECT_EQ(std::string_view(static_cast<const char*>(v.data), v.size), big);
+  }
+  alder_txn_abort(t);
+}

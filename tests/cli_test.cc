@@ -427,6 +427,12 @@ TEST_F(CliTest, CopyCompactIsSmallerAndDumpsIdentically) {
   // Refuses to overwrite an existing destination.
   expect_clean_failure(alder("copy " + q(p("holey.alder")) + " " + q(p("raw.alder"))),
                        {p("raw.alder"), "exists"}, "copy onto an existing file");
+  // compact --online (Env::compact, pages moved in place): smaller, same dump.
+  fs::copy_file(p("holey.alder"), p("online.alder"));
+  ok("compact --online " + q(p("online.alder")));
+  EXPECT_LT(fs::file_size(p("online.alder")), fs::file_size(p("holey.alder")));
+  EXPECT_TRUE(same_text(ok("dump --all " + q(p("online.alder"))), before));
+  ok("verify " + q(p("online.alder")));
   // compact in place: smaller, same dump, reports both sizes.
   const auto size0 = fs::file_size(p("holey.alder"));
   const std::string out = ok("compact " + q(p("holey.alder")));

@@ -92,14 +92,18 @@ void cmd_copy(const CopyOpts& o) {
   }
 }
 
-void cmd_compact(const std::string& path) {
+void cmd_compact(const std::string& path, bool online) {
   alder::Env env = open_existing_read_write(path);  // the writer lock: nobody commits meanwhile
   const std::uint64_t before = file_size_or_zero(path);
-  alder::Txn txn = env.begin_read();
-  LoadTarget dst(path, LoadTarget::Mode::replace, env.page_size());
-  copy_entries(txn, dst, "compact " + path);
-  dst.commit();  // fsync, rename over path (while we still hold the writer lock)
-  txn.abort();
+  if (online) {
+    env.compact();  // pages moved in place: readers of other processes keep reading
+  } else {
+    alder::Txn txn = env.begin_read();
+    LoadTarget dst(path, LoadTarget::Mode::replace, env.page_size());
+    copy_entries(txn, dst, "compact " + path);
+    dst.commit();  // fsync, rename over path (while we still hold the writer lock)
+    txn.abort();
+  }
   env.close();
   const std::uint64_t after = file_size_or_zero(path);
   if (!globals().quiet) {
@@ -127,9 +131,13 @@ void add_copy_commands(CLI::App& app) {
   s->callback([o] { cmd_copy(*o); });
 
   auto path = std::make_shared<std::string>();
+  auto online = std::make_shared<bool>(false);
   s = app.add_subcommand("compact", "rewrite PATH densely (compact copy, fsync, atomic rename)");
   s->add_option("PATH", *path, "alder database file")->required();
-  s->callback([path] { cmd_compact(*path); });
+  s->add_flag("--online", *online,
+              "shrink PATH in place instead (Env::compact: pages moved toward the front, then the "
+              "free end cut off); readers in other processes keep reading");
+  s->callback([path, online] { cmd_compact(*path, *online); });
 }
 
 }  // namespace alder_cli

@@ -92,6 +92,9 @@ typedef struct alder_env_options {
   unsigned file_mode;
   uint64_t autosync_bytes; /* 0: auto (alder::EnvOptions::autosync_bytes) */
   uint64_t spill_bytes;    /* 0: 256 MiB (alder::EnvOptions::spill_bytes) */
+  /* Free bytes before commits shrink the file: 0 auto (1/8 of the file, at
+   * least 2 MiB), UINT64_MAX never (alder::EnvOptions::shrink_threshold). */
+  uint64_t shrink_threshold;
 } alder_env_options;
 
 typedef struct alder_stat {
@@ -143,6 +146,12 @@ int alder_env_open(const char* path, const alder_env_options* opts,
 /* Closes and frees env (NULL is a no-op). Live txns must be finished. */
 void alder_env_close(alder_env* env);
 int alder_env_sync(alder_env* env);
+/* Shrinks the file as far as its live pages allow, online (Env::compact):
+ * commits that move pages toward the front of the file, then ftruncate.
+ * *file_size (may be NULL) gets the size afterwards, in bytes.
+ * ALDER_READ_ONLY for a read-only env; an I/O error leaves every commit
+ * made so far in place. Thread-safe. */
+int alder_env_compact(alder_env* env, uint64_t* file_size);
 /* Blocks until commit `txnid` (from alder_txn_commit_nowait) is durable
  * (Env::wait_durable). ALDER_ENV_FAILED when the sync covering it failed,
  * ALDER_INVALID when no commit has that id yet. Not from a thread whose

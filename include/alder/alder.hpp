@@ -135,6 +135,16 @@ struct EnvOptions {
   /// written again later is read back. Bounds a txn's memory to about this
   /// plus the pages of one write (a large value's overflow run). 0: 256 MiB.
   std::uint64_t spill_bytes = 0;
+  /// A file that shrinks while it is open (docs/DURABILITY.md, "Shrinking
+  /// the file"): once this many bytes of the file are free, commits now
+  /// and then move live pages from the end of the file toward its front (a
+  /// few hundred at most per commit) and cut the free end off with
+  /// ftruncate, under the writer lock and without a reopen; readers of
+  /// older snapshots keep working. 0 (default): 1/8 of the file, at least
+  /// 2 MiB. UINT64_MAX: never (the file then shrinks only at close, by its
+  /// free end, or with Env::compact()). The design follows libmdbx's
+  /// shrink_threshold, plus moving pages, which libmdbx leaves to a copy.
+  std::uint64_t shrink_threshold = 0;
   /// Open read-only: no write txn, no recovery writes, shared file lock.
   bool read_only = false;
   /// Create the file if it does not exist (atomically: never a half file).
@@ -554,6 +564,20 @@ class Env {
   /// Durability::no_sync / no_meta_sync / map_async, or after commits with
   /// CommitFlags::no_wait. Throws io_error, env_failed.
   void sync();
+  /// Shrinks the file as far as the live pages allow, online: runs write
+  /// txns that each move up to 1,024 pages from the end of the file to free
+  /// pages nearer its front (copy-on-write, as any write), syncs after
+  /// each, and finally cuts the free end off (ftruncate), until the file
+  /// stops shrinking. Between those txns other writers go ahead and
+  /// readers never wait, so nobody waits longer than one such commit.
+  /// Readers of older snapshots keep reading what they see; the pages they
+  /// hold stay, so the file may end larger than the live pages (see
+  /// readers()). Returns the file's size in bytes afterwards. Throws
+  /// read_only, env_failed, io_error, no_space (each txn is a commit: what
+  /// committed before the error stays). Thread-safe. docs/DURABILITY.md,
+  /// "Shrinking the file"; EnvOptions::shrink_threshold does the same a
+  /// little at a time during commits.
+  std::uint64_t compact();
   /// Blocks until the commit with id `txnid` (Txn::commit's result) is
   /// durable, syncing if needed; returns at once if it is. With no_sync or
   /// no_meta_sync this is sync() when txnid is not yet durable. Throws

@@ -92,6 +92,15 @@ class Tree {
   /// references and the root checksum into the TreeRef.
   void finalize();
 
+  /// Moves pages numbered `cut` or higher to pages the allocator hands out
+  /// (src/txn/shrink.h), at most about `budget` of them: each such branch
+  /// or leaf by copying the path to it (copy-on-write, as any write), each
+  /// such overflow run by writing its value anew. Pages this txn wrote are
+  /// left where they are. Reads only the branches (and, when the tree has
+  /// overflow runs, the leaves) to find them. Returns the pages it moved.
+  /// Throws corrupted (nothing is moved then), map_full / no_space.
+  uint64_t relocate(uint64_t cut, uint64_t budget);
+
   /// Calls f(pgno, npages, birth_txnid, is_node) for every page of the
   /// tree: nodes (branch, leaf) and overflow runs.
   template <class F>

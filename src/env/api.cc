@@ -106,6 +106,12 @@ void Env::sync() {
   txn::sync_env(e.state());
 }
 
+std::uint64_t Env::compact() {
+  detail::EnvImpl& e = live(impl_);
+  check_can_write(e);
+  return e.compact();
+}
+
 void Env::wait_durable(std::uint64_t txnid) {
   detail::EnvImpl& e = live(impl_);
   txn::EnvState& s = e.state();

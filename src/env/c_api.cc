@@ -74,6 +74,7 @@ alder_env_options alder_env_options_default(void) {
   o.create = 1;
   o.file_mode = d.file_mode;
   o.autosync_bytes = d.autosync_bytes;
+  o.shrink_threshold = d.shrink_threshold;
   o.spill_bytes = d.spill_bytes;
   return o;
 }
@@ -101,6 +102,7 @@ int alder_env_open(const char* path, const alder_env_options* opts, alder_env** 
     o.create = c.create;
     o.file_mode = c.file_mode;
     o.autosync_bytes = c.autosync_bytes;
+    o.shrink_threshold = c.shrink_threshold;
     o.spill_bytes = c.spill_bytes;
     *env = new alder_env{alder::Env::open(path, o)};
     return ALDER_SUCCESS;
@@ -120,6 +122,15 @@ int alder_env_sync(alder_env* env) {
   return guard([&] {
     if (!env) return ALDER_INVALID;
     env->env.sync();
+    return ALDER_SUCCESS;
+  });
+}
+
+int alder_env_compact(alder_env* env, uint64_t* file_size) {
+  return guard([&] {
+    if (!env) return ALDER_INVALID;
+    const uint64_t size = env->env.compact();
+    if (file_size) *file_size = size;
     return ALDER_SUCCESS;
   });
 }

@@ -135,6 +135,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
   s.max_dbs = o.max_dbs;
   s.autosync_bytes = o.autosync_bytes;
   s.spill_bytes = o.spill_bytes ? o.spill_bytes : uint64_t{256} << 20;
+  s.shrink_threshold = o.shrink_threshold;
   txn::Writer::Guard w = s.writer.lock();  // nobody else has the env yet
   w->file_size = size;
   const uint64_t need = (size + ps - 1) / ps * ps;
@@ -175,6 +176,7 @@ std::shared_ptr<EnvImpl> EnvImpl::open(const std::string& path, const EnvOptions
     throw Error(truncated ? ErrorCode::not_alder_file : ErrorCode::corrupted,
                 path + ": no meta page recovers: " + why);
   }
+  s.meta_bounds.reset(chosen->meta.npages);  // durable after the datasync below
   w->last = chosen->meta;
   w->last_inline = chosen->inline_free;
   w->last_slot = chosen->slot;

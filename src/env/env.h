@@ -43,6 +43,8 @@ class EnvImpl {
     txn::Txn t(*st_, true);  // pins the snapshot while f runs
     return f(t, t.inline_words());
   }
+  /// See alder::Env::compact (env/compact.cc).
+  uint64_t compact();
   /// See alder::Env::copy (env/copy.cc).
   void copy(const std::string& dst, const std::function<void(uint64_t, uint64_t)>& progress);
   /// See alder::Env::set_slow_reader (env/readers.cc).

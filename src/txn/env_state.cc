@@ -31,7 +31,11 @@ Meta SnapshotCell::load() const {
   return m;
 }
 
-void EnvState::sync_file() { file.datasync(); }
+void EnvState::sync_file() {
+  const uint64_t token = meta_bounds.before_sync();
+  file.datasync();
+  meta_bounds.synced(token);
+}
 
 EnvState::Published EnvState::published() const {
   std::lock_guard lk(published_mu_);

@@ -18,6 +18,7 @@
 #include "io/file.h"
 #include "txn/freelist.h"
 #include "txn/group_commit.h"
+#include "txn/shrink.h"
 #include "txn/meta.h"
 #include "txn/reader_table.h"
 #include "txn/shared_readers.h"
@@ -61,6 +62,10 @@ struct EnvState {
   uint32_t max_dbs = 0;
   uint64_t autosync_bytes = 0;  // 0: auto (see EnvOptions)
   uint64_t spill_bytes = 0;     // resolved: never 0
+  uint64_t shrink_threshold = 0;  // EnvOptions::shrink_threshold (0: auto)
+  /// What the meta slots may name (src/txn/shrink.h): the file is never
+  /// cut below it.
+  MetaBounds meta_bounds;
 
   // Readers.
   SnapshotCell snapshot;

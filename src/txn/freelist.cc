@@ -38,6 +38,9 @@ void FreeSpace::begin(btree::Pager& pg, page::TreeRef& free_tree,
   next_key_.clear();
   blocked_until_.clear();
   prefix_broken_ = exhausted_ = saving_ = false;
+  cut_ = 0;
+  cut_loads_ = 0;
+  cut_misses_ = 0;
   if (hint_valid_ && hint_synced_ == synced_ &&
       std::includes(readers_.begin(), readers_.end(), hint_readers_.begin(), hint_readers_.end())) {
     next_key_ = hint_blocked_until_;
@@ -137,8 +140,15 @@ uint64_t FreeSpace::take_from_pool(uint32_t n) {
 }
 
 uint64_t FreeSpace::allocate(uint32_t n) {
+  if (cut_ && n == 1)  // pool_.back() is the lowest page
+    while ((pool_.empty() || pool_.back() >= cut_) && cut_loads_ < kCutLoads &&
+           load_next_record())
+      cut_loads_++;
   for (;;) {
-    if (uint64_t p = take_from_pool(n)) return p;
+    if (uint64_t p = take_from_pool(n)) {
+      cut_misses_ += cut_ && p >= cut_;
+      return p;
+    }
     // Runs are rarely assembled from scattered pages: after a few records,
     // extend the file instead.
     if (n > 1 && pool_.size() > 4096) break;
@@ -163,6 +173,23 @@ void FreeSpace::release(uint64_t pgno, uint32_t n, uint64_t birth) {
     else
       freed_.push_back({ours ? kFreeForAll : birth, pgno + i});
   }
+}
+
+void FreeSpace::load_all() {
+  while (load_next_record()) {
+  }
+}
+
+void FreeSpace::load_below(uint64_t cut, uint64_t want, size_t max_records) {
+  for (size_t i = 0; i < max_records && pool_below(cut) < want && load_next_record(); i++) {
+  }
+}
+
+uint64_t FreeSpace::pool_below(uint64_t cut) const {
+  // Descending: the pages below cut are the pool's tail, from the first
+  // element the order puts after cut.
+  return uint64_t(pool_.end() -
+                  std::upper_bound(pool_.begin(), pool_.end(), cut, std::greater<>()));
 }
 
 uint64_t FreeSpace::held_by_sync() const {

@@ -118,6 +118,29 @@ class FreeSpace final : public btree::PageAllocator {
   /// the new count.
   uint64_t save(uint64_t txnid, uint64_t free_pages, std::vector<uint64_t>* inline_out);
   uint64_t npages() const { return npages_; }
+  /// Shrinking (src/txn/shrink.h): loads every reusable record into the
+  /// pool, so allocate() hands out the lowest free pages of the whole file
+  /// and save() trims every free page at its end. Costs a read of the
+  /// freelist, and save() then writes the loaded pages back as this txn's
+  /// records (in page order: the next txns load the lowest first).
+  void load_all();
+  /// After load_all(): the page count the file would have with every
+  /// reusable free page at its end (the high-water mark minus the pool).
+  uint64_t compact_npages() const { return npages_ - pool_.size(); }
+  /// Shrinking (src/txn/shrink.h): single pages are taken below `cut` when
+  /// the freelist has one within a few more records (at most
+  /// kCutLoads per txn), so pages a txn copies move toward the front of the
+  /// file. 0 (each begin()): no preference.
+  void prefer_below(uint64_t cut) { cut_ = cut; }
+  static constexpr uint32_t kCutLoads = 64;
+  /// Pages this txn took from the pool at or above the cut: the freelist's
+  /// record order no longer finds low pages, and a gather would.
+  uint64_t cut_misses() const { return cut_misses_; }
+  /// Loads reusable records (oldest first) until the pool holds `want`
+  /// pages below `cut`, at most `max_records` of them.
+  void load_below(uint64_t cut, uint64_t want, size_t max_records);
+  /// Pool pages below `cut` (where relocated pages can go).
+  uint64_t pool_below(uint64_t cut) const;
   /// Pages this txn freed that the synced commit still references (they
   /// stay unusable until the next sync).
   uint64_t held_by_sync() const;
@@ -153,6 +176,9 @@ class FreeSpace final : public btree::PageAllocator {
   bool prefix_broken_ = false;  // a usable record was found after it
   bool exhausted_ = false;
   bool saving_ = false;
+  uint64_t cut_ = 0;           // prefer_below()
+  uint32_t cut_loads_ = 0;     // records loaded for it this txn
+  uint64_t cut_misses_ = 0;    // pages handed out at or above it this txn
 
   // The hint, carried from txn to txn.
   bool hint_valid_ = false;

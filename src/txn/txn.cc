@@ -120,6 +120,9 @@ Txn::Txn(EnvState& env, Writer::Guard writer) : env_(env), write_(true) {
   free_->begin(pager_, meta_.free, [&env, &w](uint64_t pages) { ensure_pages(env, w, pages); },
                meta_.npages, env.max_pages, sync.durable, pinned, w.last_inline);
   pager_.alloc = free_;
+  // Shrinking (src/txn/shrink.h): the pages this txn copies go below the
+  // estimated cut.
+  if (shrink_step(w) != ShrinkStep::none) free_->prefer_below(cut_for(meta_.npages - meta_.free_pages));
   env.live_txns.fetch_add(1);
 }
 
@@ -519,6 +522,14 @@ void Txn::commit(bool wait) {
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
   }
   try {
+    WriterState& w = **writer_;
+    const ShrinkStep step = shrink_step(w);  // src/txn/shrink.h
+    // At most kAutoRelocate pages, or half what the txn itself wrote: a
+    // large commit moves as much as it adds.
+    const uint64_t budget =
+        std::max(kAutoRelocate, pager_.dirty->bytes() / env_.page_size / 2);
+    const uint64_t moved =
+        step == ShrinkStep::none ? 0 : shrink(budget, step == ShrinkStep::gather);
     btree::Tree catalog(pager_, meta_.catalog);
     for (size_t i = 0; i < dbs_.size(); i++) {
       DbState& s = dbs_[i];
@@ -538,6 +549,15 @@ void Txn::commit(bool wait) {
     catalog.finalize();
     meta_.npages = free_->npages();
     meta_.txnid = id_;
+    if (step == ShrinkStep::gather) {
+      w.shrink_state = moved ? ShrinkState::walking : ShrinkState::resting;
+      w.shrink_rest_until = id_ + kRestCommits;
+    }
+    else if (step == ShrinkStep::relocate && (moved == 0 || free_->cut_misses() >= kGatherMisses))
+      w.shrink_state = ShrinkState::gather_next;
+    if (step == ShrinkStep::gather || meta_.free_pages < w.shrink_mark)
+      w.shrink_mark = meta_.free_pages;
+    trim_file(env_, w, meta_.npages, false);
     // Nothing a snapshot can see changes until the meta is written: a
     // failure up to here aborts the txn and leaves the env as it was.
     if (env_.durability != Durability::sync)

@@ -83,6 +83,16 @@ class Txn {
            bool append);
   bool del(Dbi dbi, std::string_view key);
 
+  /// Write txns: gathers every reusable free page and moves up to about
+  /// `budget` pages from the end of the file to free pages nearer its
+  /// front, in every tree and dictionary run (src/txn/shrink.h); the
+  /// commit then trims the free end. Returns the pages moved. Throws as a
+  /// write (the txn is then broken).
+  /// gather: load every reusable free page first (the cut is then exact);
+  /// otherwise the cut is estimated from the meta's free-page count and
+  /// only a few freelist records are loaded.
+  uint64_t shrink(uint64_t budget, bool gather);
+
   /// Commits. wait = false (Durability::sync only): returns once the
   /// commit is the writer chain's head, before it is durable; the env's
   /// GroupCommit makes it durable in the background (wait for it with
@@ -130,6 +140,10 @@ class Txn {
   std::string db_name(Dbi dbi);
   /// After a write: spills the dirty pages when they pass spill_bytes.
   void spill_if_needed();
+  /// What this commit does to shrink the file (src/txn/shrink.h).
+  ShrinkStep shrink_step(const WriterState& w) const;
+  /// Moves db state `s`'s dictionary run when it lies at or above cut.
+  uint64_t relocate_dict(page::DbCompression& comp, uint64_t cut);
   void finish() noexcept;
   /// Runs a tree write; if it throws anything but append_order (which is
   /// raised before any change), the txn is broken (bad_txn).

@@ -67,6 +67,9 @@ void sync_committed(EnvState& env, WriterState& w) {
   env.sync_file();
   env.group.synced(w.last.txnid, w.last_slot);
   w.held_pages = 0;
+  // Every meta a recovery could pick is durable now: the file may get
+  // shorter (src/txn/shrink.h).
+  trim_file(env, w, w.last.npages, false);
 }
 
 void sync_env(EnvState& env, uint64_t upto) {
@@ -86,6 +89,7 @@ void write_meta(EnvState& env, int slot, const Meta& meta, const std::vector<uin
   if (keep_old) mw->before.assign(env.map.data() + off, env.map.data() + off + env.page_size);
   mw->page.resize(env.page_size);
   encode_meta(meta, words, mw->page.data(), env.page_size);
+  env.meta_bounds.written(meta.npages);  // before: a failed write may still land
   env.file.pwrite(mw->page.data(), mw->page.size(), off);
 }
 

@@ -38,6 +38,7 @@
 #include "txn/freelist.h"
 #include "txn/meta.h"
 #include "txn/page_writer.h"
+#include "txn/shrink.h"
 
 namespace alder::txn {
 
@@ -64,6 +65,11 @@ struct WriterState {
   /// in `dirty`, unwritten (the group's flush writes them); 0 when none.
   uint64_t carried_from = 0;
   std::unique_ptr<Flusher> flusher;  ///< no_sync envs: background writeback
+  /// Free pages after the last commit that gathered (src/txn/shrink.h), or
+  /// the fewest since: the next gathers once 1/8 more are free.
+  uint64_t shrink_mark = 0;
+  ShrinkState shrink_state = ShrinkState::walking;
+  uint64_t shrink_rest_until = 0;  ///< resting: the txn id that gathers again
   MetaWrite meta_write;              ///< commit_meta()'s buffers
 };
 
