@@ -5,9 +5,13 @@
 #include <alder/alder.hpp>
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <numeric>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -380,6 +384,205 @@ TEST_P(NodeEdges, ValuesAroundTheOverflowThreshold) {
   EXPECT_EQ(env.stat().main.overflow_pages, 0u);
 }
 
+// ---------------------------------------------------------------------------
+// Mid-size values inline (issue #14 item 2). A leaf cell (key + 2-byte length
+// + value + 8-byte slot) of up to (page_size - 16) / 2 - 8 bytes keeps its
+// value in the leaf; a larger one goes to an overflow run. Before, the limit
+// was (page_size - 16) / 4, and values just above it each took a whole
+// overflow page, most of it unused.
+
+// Largest value stored inline under key, at this page size.
+std::size_t inline_limit(std::uint32_t ps, const std::string& key) {
+  return (ps - 16) / 2 - 8 - key.size() - 2 - 8;
+}
+
+TEST_P(NodeEdges, MidSizeValuesStayInlineUpToHalfAPage) {
+  const std::uint32_t ps = page_size();
+  Model model;
+  {
+    Env env = open();
+    Txn w = env.begin_write();
+    // Values from the old limit up to the new one, in many leaves.
+    for (int i = 0; i < 200; ++i) {
+      std::string k = alder_test::num_key(i, 6, "mid");
+      const std::size_t lim = inline_limit(ps, k);
+      const std::size_t old_lim = (ps - 16) / 4 - k.size() - 2 - 8;
+      const std::size_t n = i % 3 == 0 ? lim : old_lim + 1 + (i * 7919) % (lim - old_lim);
+      std::string v = alder_test::pattern_value(i, 0, n);
+      ASSERT_TRUE(w.put(k, v));
+      model[k] = v;
+    }
+    w.commit();
+    EXPECT_EQ(env.stat().main.overflow_pages, 0u)
+        << "values whose cell fits half a page must not take overflow pages";
+    // A leaf holds at least two of the largest.
+    EXPECT_LE(env.stat().main.leaf_pages, 100u);
+    ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+  }
+  // One byte more goes to an overflow run of one page.
+  Env env = open();
+  {
+    Txn w = env.begin_write();
+    std::string k = "over";
+    std::string v = alder_test::pattern_value(1, 1, inline_limit(ps, k) + 1);
+    w.put(k, v);
+    model[k] = v;
+    w.commit();
+  }
+  EXPECT_EQ(env.stat().main.overflow_pages, 1u);
+  ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+}
+
+TEST_P(NodeEdges, ValuesAtTheNewInlineLimit) {
+  const std::uint32_t ps = page_size();
+  Model model;
+  Env env = open();
+  auto key_for = [](int i) { return alder_test::num_key(i, 4, "lim"); };
+  // Sizes around the limit: -2 .. +2, stored, replaced by each other, deleted.
+  const std::string k0 = key_for(0);
+  const std::size_t lim = inline_limit(ps, k0);
+  std::vector<std::size_t> sizes;
+  for (int d = -2; d <= 2; ++d) sizes.push_back(lim + d);
+  {
+    Txn w = env.begin_write();
+    for (int i = 0; i < 100; ++i) {
+      std::string v = alder_test::pattern_value(i, 0, sizes[i % sizes.size()]);
+      w.put(key_for(i), v);
+      model[key_for(i)] = v;
+    }
+    ASSERT_NO_FATAL_FAILURE(check_txn(w, model));
+    w.commit();
+  }
+  // 40 of the 100 are above the limit: one overflow page each.
+  EXPECT_EQ(env.stat().main.overflow_pages, 40u);
+  ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+  for (int gen = 1; gen <= 4; ++gen) {
+    Txn w = env.begin_write();
+    for (int i = 0; i < 100; ++i) {
+      std::string v = alder_test::pattern_value(i, gen, sizes[(i + gen) % sizes.size()]);
+      w.put(key_for(i), v);
+      model[key_for(i)] = v;
+    }
+    w.commit();
+    ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+    EXPECT_EQ(env.stat().main.overflow_pages, 40u);
+  }
+  {
+    Txn w = env.begin_write();
+    for (int i = 0; i < 100; i += 2) {
+      ASSERT_TRUE(w.del(key_for(i)));
+      model.erase(key_for(i));
+    }
+    w.commit();
+  }
+  ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+}
+
+// Leaves full of large inline values, split in every order, with key shapes
+// that make prefixes come and go (a shared long prefix, keys that break it at
+// either end, keys of the largest size with the largest value beside them),
+// then overwritten with other sizes, deleted and merged, reopened, verified.
+TEST_P(NodeEdges, LeavesOfLargeInlineValuesSplitAndMerge) {
+  const std::uint32_t ps = page_size();
+  const std::size_t cell_max = (ps - 16) / 2 - 8;
+  int run = 0;
+  for (Order ins : {Order::sequential, Order::reverse, Order::random}) {
+    SCOPED_TRACE("insert order " + std::to_string(int(ins)));
+    std::mt19937_64 rng(77 + run);
+    Model model;
+    const std::string name = "big" + std::to_string(run++);
+    const std::size_t n = 1500;
+    std::vector<std::string> keys;
+    {
+      Env env = open(name);
+      const std::size_t maxk = env.max_key_size();
+      std::set<std::string> seen;
+      for (std::size_t i = 0; keys.size() < n; ++i) {
+        std::string k;
+        switch (rng() % 5) {
+          case 0: k = alder_test::num_key(i, 7, "a"); break;
+          case 1: k = std::string(maxk / 2, 'p') + alder_test::num_key(rng() % 100000, 6, ""); break;
+          case 2: k = alder_test::random_alnum(rng, 1 + rng() % maxk); break;
+          case 3: k = tree_key(i, ps / 32); break;
+          default: k = std::string(maxk - 8, 'p') + alder_test::num_key(rng() % 1000000, 8, ""); break;
+        }
+        if (k.size() > maxk || !seen.insert(k).second) continue;
+        keys.push_back(k);
+      }
+      std::sort(keys.begin(), keys.end());
+      std::vector<std::uint64_t> order = make_order(ins, n, rng);
+      auto value_for = [&](const std::string& k, std::uint64_t i, std::uint64_t gen) {
+        const std::size_t lim = cell_max - k.size() - 10;
+        std::size_t len;
+        switch ((i + gen) % 4) {
+          case 0: len = lim; break;                          // exactly at the limit
+          case 1: len = lim / 2 + rng() % (lim / 2 + 1); break;  // large inline
+          case 2: len = rng() % 16; break;                   // small beside them
+          default: len = lim + 1 + rng() % 64; break;        // just over: overflow
+        }
+        return alder_test::pattern_value(i, gen, len);
+      };
+      for (std::size_t b = 0; b < n; b += 300) {
+        Txn w = env.begin_write();
+        for (std::size_t j = b; j < std::min(n, b + 300); ++j) {
+          const std::string& k = keys[order[j]];
+          std::string v = value_for(k, order[j], 0);
+          ASSERT_TRUE(w.put(k, v));
+          model[k] = v;
+        }
+        w.commit();
+      }
+      ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+      EXPECT_GE(env.stat().main.depth, 2u);
+      // Overwrite every value with another size class, in random order.
+      std::vector<std::uint64_t> perm = make_order(Order::random, n, rng);
+      {
+        Txn w = env.begin_write();
+        for (std::uint64_t i : perm) {
+          std::string v = value_for(keys[i], i, 1);
+          w.put(keys[i], v);
+          model[keys[i]] = v;
+        }
+        ASSERT_NO_FATAL_FAILURE(check_txn(w, model, alder::kMainDbi, maxk));
+        w.commit();
+      }
+      ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+      // Delete 90%, in another order, then refill a third of them.
+      std::shuffle(perm.begin(), perm.end(), rng);
+      {
+        Txn w = env.begin_write();
+        for (std::size_t j = 0; j < n * 9 / 10; ++j) {
+          ASSERT_TRUE(w.del(keys[perm[j]]));
+          model.erase(keys[perm[j]]);
+        }
+        w.commit();
+      }
+      ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+      {
+        Txn w = env.begin_write();
+        for (std::size_t j = 0; j < n * 3 / 10; ++j) {
+          std::string v = value_for(keys[perm[j]], perm[j], 2);
+          w.put(keys[perm[j]], v);
+          model[keys[perm[j]]] = v;
+        }
+        w.commit();
+      }
+      ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+    }
+    Env env = open(name);
+    ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+    {
+      Txn w = env.begin_write();
+      for (const auto& [k, v] : model) ASSERT_TRUE(w.del(k));
+      w.commit();
+    }
+    model.clear();
+    ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+    EXPECT_EQ(env.stat().main.depth, 0u);
+    EXPECT_EQ(env.stat().main.overflow_pages, 0u);
+  }
+}
+
 TEST_P(NodeEdges, HugeOverflowValuesByteExact) {
   std::mt19937_64 rng(99);
   const std::string one = alder_test::random_bytes(rng, std::size_t{1} << 20);
@@ -699,3 +902,87 @@ TEST_P(NodeEdges, GetManyAnswersInOrder) {
 }
 
 }  // namespace
+
+// A file written by a build whose leaves kept values inline only up to a
+// quarter page (tests/data/inline-limit-v1-512.alder, made by that build's
+// `alder load --page-size 512`: keys old0000..old0039, value i is
+// "v%04d-" repeated, cut to 100 + 3 i bytes; 37 of them on overflow runs)
+// reads as before, and rewriting its values moves them inline.
+TEST(InlineLimit, FileWithTheQuarterPageLimitReadsAndRewrites) {
+  TempDir dir;
+  const std::string path = dir.file("old.alder");
+  std::filesystem::copy_file(std::string(ALDER_SOURCE_DIR) + "/tests/data/inline-limit-v1-512.alder",
+                             path);
+  Model model;
+  for (int i = 0; i < 40; ++i) {
+    char k[16];
+    std::snprintf(k, sizeof k, "old%04d", i);
+    std::string v;
+    while (v.size() < 100 + 3 * std::size_t(i)) {
+      char part[16];
+      std::snprintf(part, sizeof part, "v%04d-", i);
+      v += part;
+    }
+    v.resize(100 + 3 * i);
+    model[k] = v;
+  }
+  {
+    Env env = Env::open(path, alder_test::fast_options(512));
+    EXPECT_EQ(env.page_size(), 512u);
+    EXPECT_EQ(env.stat().main.overflow_pages, 37u);
+    ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+    Txn w = env.begin_write();
+    for (const auto& [k, v] : model) w.put(k, v);
+    w.put("new", std::string(200, 'n'));
+    model["new"] = std::string(200, 'n');
+    w.commit();
+    EXPECT_EQ(env.stat().main.overflow_pages, 0u);
+    ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+  }
+  Env env = Env::open(path, alder_test::fast_options(512));
+  ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+}
+
+// Random puts, overwrites and deletes of values up to the inline limit under
+// keys whose common prefixes come and go (a few short alphabets, so leaves
+// share long prefixes and new keys break them), at the smallest page size,
+// checked against a model: every split must find two leaves that fit.
+TEST(InlineLimit, RandomLargeInlineCellsWithShiftingPrefixes) {
+  const std::uint32_t ps = 512;
+  const std::size_t cell_max = (ps - 16) / 2 - 8;
+  for (int seed = 0; seed < 12; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    TempDir dir;
+    Env env = Env::open(dir.file("r.alder"), alder_test::fast_options(ps));
+    const std::size_t maxk = env.max_key_size();
+    std::mt19937_64 rng(seed);
+    Model model;
+    for (int t = 0; t < 30; ++t) {
+      Txn w = env.begin_write();
+      for (int op = 0; op < 100; ++op) {
+        std::string k;
+        const std::size_t len = 1 + rng() % (rng() % 2 ? 8 : maxk);
+        const char* alpha = seed % 3 == 0 ? "ab" : seed % 3 == 1 ? "aab" : "abcd";
+        const std::size_t na = std::strlen(alpha);
+        for (std::size_t i = 0; i < len; ++i) k += alpha[rng() % 3 == 0 ? rng() % na : 0];
+        if (rng() % 4 == 0 && !model.empty()) {
+          auto it = model.lower_bound(k);
+          if (it == model.end()) it = model.begin();
+          ASSERT_TRUE(w.del(it->first));
+          model.erase(it);
+          continue;
+        }
+        const std::size_t lim = cell_max - k.size() - 10;
+        std::size_t n = rng() % 3 ? lim - rng() % 8 : rng() % (lim + 1);
+        if (rng() % 10 == 0) n = lim + 1 + rng() % 100;  // an overflow value now and then
+        std::string v = alder_test::pattern_value(rng(), 0, n);
+        w.put(k, v);
+        model[k] = v;
+      }
+      w.commit();
+      if (t % 10 == 9) {
+        ASSERT_NO_FATAL_FAILURE(check_env(env, model));
+      }
+    }
+  }
+}

@@ -108,4 +108,36 @@ TEST(Node, CheckRejectsOutOfBoundsCell) {
   EXPECT_NE(leaf.node().check(), "");
 }
 
+// The leaf inline limit (node.h max_inline_cell): half the page's room less
+// 8 bytes, so any two of the largest inline cells share a leaf whatever
+// their keys' prefix (its padding costs up to 3 bytes), three do not, and an
+// inline length keeps bit 15 (the compressed flag) free at every page size.
+TEST(Node, TwoLargestInlineCellsShareALeaf) {
+  for (uint32_t ps : {512u, 1024u, 4096u, 65536u}) {
+    SCOPED_TRACE(ps);
+    const uint32_t cell = page::max_inline_cell(ps);
+    EXPECT_EQ(cell, (ps - 16) / 2 - 8);
+    EXPECT_LT(cell - page::kInlineLenSize - sizeof(page::Slot), 0x8000u);
+    for (const auto& [k1, k2] : {std::pair<std::string, std::string>{"a", "b"},
+                                 {"prefix-1", "prefix-2"},
+                                 {"abcde", "abcdf"}}) {
+      const std::string v1(cell - k1.size() - 10, 'x'), v2(cell - k2.size() - 10, 'y');
+      std::vector<page::CellSpec> cells = {page::leaf_inline_cell(k1, v1),
+                                           page::leaf_inline_cell(k2, v2)};
+      EXPECT_EQ(cells[0].full_size(), cell);
+      EXPECT_TRUE(page::NodeWriter::fits(ps, page::kLeaf, cells)) << k1;
+      std::vector<uint8_t> buf(ps);
+      page::NodeWriter(buf.data(), ps).rebuild(page::kLeaf, 1, cells);
+      page::Node n(buf.data(), ps);
+      EXPECT_EQ(n.check(), "");
+      EXPECT_EQ(n.inline_value(1), v2);
+      // A single cell alone (its whole key the prefix) fits too.
+      EXPECT_TRUE(page::NodeWriter::fits(ps, page::kLeaf, {cells[1]}));
+      const std::string k3 = k2 + "z", v3(cell - k3.size() - 10, 'z');
+      cells.push_back(page::leaf_inline_cell(k3, v3));
+      EXPECT_FALSE(page::NodeWriter::fits(ps, page::kLeaf, cells));
+    }
+  }
+}
+
 }  // namespace

@@ -259,8 +259,8 @@ Tree::Put Tree::put(std::string_view key, std::string_view value,
   } else {
     idx = leaf.lower_bound(key, &exact);
   }
-  const bool inline_ok = key.size() + 2 + value.size() + sizeof(page::Slot) <=
-                         page::max_inline(pg_.page_size);
+  const bool inline_ok = key.size() + page::kInlineLenSize + value.size() + sizeof(page::Slot) <=
+                         page::max_inline_cell(pg_.page_size);
   Put result = Put::inserted;
   // An old overflow run is released only after the new value is stored:
   // the value may be a view of it (put(k, *get(k))), and released pages of
@@ -343,6 +343,22 @@ void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
     };
     while (s > 1 && !left_fits(s)) s--;
     while (s < total - 1 && !right_fits(s)) s++;
+    if (!left_fits(s) || !right_fits(s)) {
+      // With leaf cells of up to half a page (page::max_inline_cell) the
+      // walks above can end where one side is still too large; take the
+      // first point where both fit. One exists (cells measured without the
+      // node's common prefix; a subset's recomputed prefix costs at most 3
+      // bytes of padding): a strict subset of the old cells fits, any two
+      // cells fit (16 + 3 + 2 * max_inline_cell <= page size), a new key
+      // outside the node's prefix sorts before or after all its keys, and
+      // if neither "old cells before it | it + the rest" nor "... + it | the
+      // rest" fit, the new cell would exceed half the room less 4.5 bytes,
+      // which max_inline_cell leaves out (docs/DECISIONS.md).
+      s = 0;
+      for (size_t k = 1; k < total && !s; k++)
+        if (left_fits(k) && right_fits(k)) s = k;
+      if (!s) throw_corrupted(path_[level].pgno, "its cells cannot be split into two pages");
+    }
     if (type == page::kLeaf)
       separator(cells[s - 1].key, cells[s].key, sep);
     else

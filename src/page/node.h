@@ -21,9 +21,11 @@
 //   leaf, value overflow:   OverflowRef (32 bytes)   [slot flag kSlotOverflow]
 //   branch:                 ChildRef (24 bytes)
 //
-// Size rules (checked by the tree, relied on by splits): a cell plus its slot
-// is at most max_cell() = (page_size - 16) / 3 bytes, so any two nodes' worth
-// of cells plus one more always split into two pages.
+// Size rules (checked by the tree, relied on by splits): a branch cell plus
+// its slot is at most max_cell() = (page_size - 16) / 3 bytes (keys are
+// limited by it); a leaf cell with its value inline, slot included, at most
+// max_inline_cell() = (page_size - 16) / 2 - 8 bytes, so a full leaf and one
+// more cell always split into two leaves (Tree::insert_at says why).
 #pragma once
 
 #include <cstdint>
@@ -55,7 +57,20 @@ inline uint32_t max_cell(uint32_t page_size) {
 inline uint32_t max_key(uint32_t page_size) {
   return max_cell(page_size) - 44;  // 32-byte ref, slot, prefix padding
 }
-/// A value goes inline when key + 2 + value + slot fit in this many bytes.
+/// A leaf value goes inline when its cell, key + 2 + value + slot, fits in
+/// this many bytes: about half a page, as LMDB keeps nodes of up to half a
+/// page in its leaves (a leaf holds at least two), so values of a few KB do
+/// not each take a mostly empty overflow page. The 8 bytes below half of the
+/// page's room cover the prefix's padding when a split recomputes prefixes
+/// (Tree::insert_at). At most 32,752 bytes (64 KiB pages): an inline length
+/// keeps bit 15 free for the compressed flag. Files written when the limit
+/// was max_inline() read and write the same (cells are self-describing).
+inline uint32_t max_inline_cell(uint32_t page_size) {
+  return (page_size - kHeaderSize) / 2 - 8;
+}
+/// The leaf inline limit before max_inline_cell(), a quarter page; now only
+/// the bound the freelist sizes its records by (freelist.cc), so that they
+/// stay inline and their chunking does not change.
 inline uint32_t max_inline(uint32_t page_size) {
   return (page_size - kHeaderSize) / 4;
 }

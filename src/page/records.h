@@ -13,8 +13,9 @@
 //   | leaf, value on an overflow | 32    | OverflowRef (pgno, vlen, txnid, cs)|
 //   | leaf, inline value         | 2     | u16 value length, then the value   |
 //   The u16 of an inline value has bit 15 set when the value is stored
-//   compressed (inline values are < 16 KiB, so bit 15 is free); an overflow
-//   run's first page has kRunCompressed in its header flags for the same.
+//   compressed (inline values are < 32 KiB, at most half of a 64 KiB page,
+//   so bit 15 is free); an overflow run's first page has kRunCompressed in
+//   its header flags for the same.
 // Compressed value (the stored bytes of a value flagged compressed):
 //   | 0-3 | raw (decompressed) length, u32 | 4.. | the codec's frame |
 // Catalog record (catalog tree; key = db name, 1-511 bytes; the key "\0"
