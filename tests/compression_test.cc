@@ -21,16 +21,7 @@ using alder::DbOptions;
 using alder::Env;
 using alder::ErrorCode;
 
-// Text-like values that compress (words from a small vocabulary).
-std::string text_value(std::mt19937_64& rng, size_t len) {
-  static const char* const kWords[] = {"Package: ", "Version: ", "Depends: ", "libc6 ",
-                                       "(>= 2.34)", "Section: ", "utils\n", "Priority: ",
-                                       "optional\n", "Maintainer: ", "Debian ", "amd64 "};
-  std::string s;
-  while (s.size() < len) s += kWords[rng() % std::size(kWords)];
-  s.resize(len);
-  return s;
-}
+using alder_test::text_value;
 
 std::map<std::string, std::string> sample_data(unsigned seed) {
   std::mt19937_64 rng(seed);

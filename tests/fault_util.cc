@@ -145,26 +145,33 @@ std::string wkey(std::mt19937_64& rng) {
   return alder_test::num_key(rng() % kKeySpace, 6, "key");
 }
 
-std::string wvalue(std::mt19937_64& rng) {
-  size_t len = rng() % 16 == 0 ? 2000 + rng() % 6000 : rng() % 200;
-  return alder_test::random_alnum(rng, len);
-}
 }  // namespace
 
-Workload::Workload(uint64_t seed) : rng_(seed) {}
+Workload::Workload(uint64_t seed, const alder_test::CompressionCase& c)
+    : rng_(seed), db_options_(alder_test::compression_options(c)), text_(c.compression != alder::Compression::none) {}
+
+std::string Workload::value() {
+  size_t len = rng_() % 16 == 0 ? 2000 + rng_() % 6000 : rng_() % 200;
+  if (!text_) return alder_test::random_alnum(rng_, len);
+  // Values under min_size (64) and random bytes stay raw; the rest shrink.
+  if (rng_() % 8 == 0) return alder_test::random_bytes(rng_, len);
+  return alder_test::text_value(rng_, len);
+}
 
 void Workload::create(const std::string& path, const alder::EnvOptions& o) {
   alder::EnvOptions opts = o;
   opts.create = true;
   alder::Env env = alder::Env::open(path, opts);
   alder::Txn w = env.begin_write();
-  alder::Dbi side = w.open_db(kSide, alder::DbFlags::create);
+  if (text_) w.open_db("", alder::DbFlags::create, db_options_);  // the main db, still empty
+  alder::Dbi side = text_ ? w.open_db(kSide, alder::DbFlags::create, db_options_)
+                          : w.open_db(kSide, alder::DbFlags::create);
   w.put("seq", "0");
   committed_[""]["seq"] = "0";
   w.put(side, "sentinel", "kept");  // never deleted, so "side" always lists
   committed_[kSide]["sentinel"] = "kept";
   for (int i = 0; i < 150; i++) {
-    std::string k = wkey(rng_), v = wvalue(rng_);
+    std::string k = wkey(rng_), v = value();
     w.put(k, v);
     committed_[""][k] = v;
   }
@@ -188,7 +195,7 @@ void Workload::step(alder::Env& env) {
       w.del(in_side ? side : alder::kMainDbi, k);
       db.erase(k);
     } else {
-      std::string v = wvalue(rng_);
+      std::string v = value();
       w.put(in_side ? side : alder::kMainDbi, k, v);
       db[k] = v;
     }
@@ -241,6 +248,17 @@ uint64_t Workload::seq_of(alder::Env& env) {
   auto v = r.get("seq");
   if (!v) throw std::runtime_error("no seq key");
   return std::stoull(std::string(*v));
+}
+
+std::pair<uint64_t, uint64_t> Workload::value_forms(alder::Env& env) {
+  alder::Txn r = env.begin_read();
+  uint64_t compressed = 0, raw = 0;
+  for (alder::Dbi d : {alder::kMainDbi, r.open_db(kSide)}) {
+    const alder::DbSpace s = r.db_space(d);
+    compressed += s.compressed_values;
+    raw += s.entries - s.compressed_values;
+  }
+  return {compressed, raw};
 }
 
 std::string check_recovered(const std::string& path, const Workload& w, uint64_t lo,

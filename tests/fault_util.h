@@ -144,11 +144,16 @@ class SimDisk : public FaultHook {
 /// large enough for overflow pages), some txns abort. The model keeps the
 /// hash of the state after each commit, so a recovered file can be matched
 /// to exactly one committed state.
+///
+/// With a compression case other than raw, both dbs are created with its
+/// DbOptions and most values are text_value()s: compressed values (inline
+/// and on overflow runs) mix with raw ones (short, or random bytes that do
+/// not shrink). With raw, the stream is the one the suites always ran.
 class Workload {
  public:
   using State = std::map<std::string, std::map<std::string, std::string>>;
 
-  explicit Workload(uint64_t seed);
+  explicit Workload(uint64_t seed, const alder_test::CompressionCase& c = alder_test::kRaw);
   /// Creates the initial state (seq 0) in a fresh file at `path` with real
   /// I/O and closes it cleanly.
   void create(const std::string& path, const alder::EnvOptions& o);
@@ -167,10 +172,15 @@ class Workload {
   static uint64_t hash_env(alder::Env& env);
   /// The "seq" an env holds now.
   static uint64_t seq_of(alder::Env& env);
+  /// Values an env holds now in both dbs: {stored compressed, stored raw}.
+  static std::pair<uint64_t, uint64_t> value_forms(alder::Env& env);
 
  private:
   static uint64_t hash_state(const State& s);
+  std::string value();
   std::mt19937_64 rng_;
+  alder::DbOptions db_options_;  // compression of both dbs
+  bool text_ = false;            // text_value()s: a compressed case
   State committed_;
   std::vector<uint64_t> hashes_;
   uint64_t acked_ = 0;

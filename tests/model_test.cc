@@ -2,7 +2,11 @@
 // to alder, to liblmdb (the reference implementation) and to a std::map
 // model of committed + pending state. Every get, scan and cursor step must
 // agree three ways. Streams include commits, aborts, named dbs (create, drop,
-// clear), long-lived readers and close + reopen of the env.
+// clear), long-lived readers and close + reopen of the env. Seeds marked
+// "compressed" create alder's dbs with value compression (issue #14, item 6:
+// main zstd, alpha lz4, beta zstd with a dictionary, gamma raw) and draw
+// mostly text-like values, so compressed and raw values (short, random)
+// mix; LMDB and the model store them as they are.
 #include <gtest/gtest.h>
 #include <lmdb.h>
 
@@ -249,13 +253,31 @@ struct SeedConfig {
   std::uint32_t page_size;
   Durability durability;
   bool spill;  // a tiny EnvOptions::spill_bytes: txns spill all the time
+  bool compressed = false;  // compressed dbs and text-like values
 };
 void PrintTo(const SeedConfig& c, std::ostream* os) {
   *os << "seed " << c.seed << ", " << c.ops << " ops, page " << c.page_size
       << (c.durability == Durability::sync           ? ", sync"
           : c.durability == Durability::no_meta_sync ? ", no_meta_sync"
                                                      : ", no_sync")
-      << (c.spill ? ", spill" : "");
+      << (c.spill ? ", spill" : "") << (c.compressed ? ", compressed" : "");
+}
+
+// The DbOptions of db i (kAlderNames) in a compressed run.
+alder::DbOptions compressed_db_options(int i) {
+  switch (i) {
+    case 0: {
+      alder::DbOptions o;
+      o.compression = alder::Compression::zstd;
+      return o;
+    }
+    case 1:
+      return alder_test::compression_options(alder_test::kLz4);
+    case 2:
+      return alder_test::compression_options(alder_test::kZstdDict);
+    default:
+      return {};
+  }
 }
 
 // What one read-only view needs: an alder txn, an LMDB txn, the model state
@@ -283,12 +305,18 @@ class ModelRun {
   // Runs the whole stream; returns the number of operations done.
   int run() {
     open_envs();
+    if (cfg_.compressed) {  // the main db's compression, set while it is empty
+      alder::Txn w = env_->begin_write();
+      w.open_db(kAlderNames[0], alder::DbFlags::create, compressed_db_options(0));
+      w.commit();
+    }
     for (op_no_ = 0; op_no_ < cfg_.ops; ++op_no_) step();
     finish_txns();
     full_compare("end of stream");
     close_envs();
     open_envs();
     full_compare("after final reopen");
+    if (cfg_.compressed) check_value_forms();
     close_envs();
     return op_no_;
   }
@@ -353,6 +381,8 @@ class ModelRun {
   }
 
   std::string make_value() {
+    // Compressed runs: mostly text (values under min_size, 64, stay raw).
+    const bool text = cfg_.compressed && !chance(0.15);
     std::uint64_t p = r(100);
     std::size_t len;
     if (p < 60) {
@@ -364,7 +394,7 @@ class ModelRun {
     } else {
       len = 3000 + r(37000);
     }
-    return alder_test::random_bytes(rng_, len);
+    return text ? alder_test::text_value(rng_, len) : alder_test::random_bytes(rng_, len);
   }
 
   // A bound for a range: empty, a pool key, a prefix of one, or random.
@@ -393,7 +423,10 @@ class ModelRun {
   std::optional<Dbi> dbi_in(alder::Txn& txn, int db, bool exists) {
     if (db == 0) return alder::kMainDbi;
     try {
-      Dbi d = txn.open_db(kAlderNames[db]);
+      // A compressed db opens with no options or with its own, alike.
+      Dbi d = cfg_.compressed && chance(0.5)
+                  ? txn.open_db(kAlderNames[db], alder::DbFlags::none, compressed_db_options(db))
+                  : txn.open_db(kAlderNames[db]);
       if (!exists)
         diverge("open_db(" + kAlderNames[db] + ") found a db the model says does not exist");
       return d;
@@ -425,7 +458,9 @@ class ModelRun {
   Dbi writable_db(int db) {
     ensure_write();
     if (!wdbi_[db]) {
-      wdbi_[db] = wtxn_->open_db(kAlderNames[db], alder::DbFlags::create);
+      wdbi_[db] = cfg_.compressed
+                      ? wtxn_->open_db(kAlderNames[db], alder::DbFlags::create, compressed_db_options(db))
+                      : wtxn_->open_db(kAlderNames[db], alder::DbFlags::create);
       mutate(db);
       dirty_ = true;
     }
@@ -905,6 +940,26 @@ class ModelRun {
     }
   }
 
+  // A compressed run holds compressed and raw values, each db the
+  // compression it was created with, or it tested nothing new.
+  void check_value_forms() {
+    op_ = "value forms after final reopen";
+    alder::Txn t = env_->begin_read();
+    std::uint64_t compressed = 0, raw = 0;
+    for (int db = 0; db < kNumDbs; ++db) {
+      auto d = dbi_in(t, db, committed_[db] != nullptr);
+      if (!d) continue;
+      const alder::DbSpace sp = t.db_space(*d);
+      if (sp.compression != compressed_db_options(db).compression)
+        diverge("db " + std::to_string(db) + " lost its compression");
+      compressed += sp.compressed_values;
+      raw += sp.entries - sp.compressed_values;
+    }
+    if (compressed == 0 || raw == 0)
+      diverge(std::to_string(compressed) + " values stored compressed, " + std::to_string(raw) +
+              " raw: not a mix");
+  }
+
   void reopen() {
     finish_txns();
     const std::uint64_t before = env_->stat().last_txn_id;
@@ -1042,7 +1097,9 @@ TEST_P(ModelTest, AlderLmdbAndMapAgree) {
 }
 
 // 4 x 50,000 no_sync operations plus 6,000 with fully synced commits (the
-// required minimum), then three more page sizes / modes.
+// required minimum), then three more page sizes / modes, then two with
+// compressed dbs (4 KiB pages; 512-byte pages, where most compressed values
+// go to overflow runs, spilling).
 INSTANTIATE_TEST_SUITE_P(Seeds, ModelTest,
                          ::testing::Values(SeedConfig{1, 50000, 4096, Durability::no_sync, false},
                                            SeedConfig{2, 50000, 512, Durability::no_sync, false},
@@ -1052,7 +1109,11 @@ INSTANTIATE_TEST_SUITE_P(Seeds, ModelTest,
                                            SeedConfig{6, 40000, 1024, Durability::no_sync, false},
                                            SeedConfig{7, 25000, 65536, Durability::no_sync, false},
                                            SeedConfig{8, 40000, 4096, Durability::no_meta_sync,
-                                                      false}),
+                                                      false},
+                                           SeedConfig{9, 40000, 4096, Durability::no_sync, false,
+                                                      true},
+                                           SeedConfig{10, 25000, 512, Durability::no_sync, true,
+                                                      true}),
                          [](const ::testing::TestParamInfo<SeedConfig>& info) {
                            const SeedConfig& c = info.param;
                            std::string name = "seed" + std::to_string(c.seed) + "_page" +
@@ -1061,6 +1122,7 @@ INSTANTIATE_TEST_SUITE_P(Seeds, ModelTest,
                                    : c.durability == Durability::no_meta_sync ? "_nometasync"
                                                                               : "_nosync";
                            if (c.spill) name += "_spill";
+                           if (c.compressed) name += "_compressed";
                            return name;
                          });
 

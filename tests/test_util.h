@@ -86,6 +86,18 @@ inline std::string random_alnum(std::mt19937_64& rng, std::size_t len) {
   return s;
 }
 
+/// Text-like bytes that compress well (words of a Debian package stanza,
+/// drawn at random from a small vocabulary), for compressed dbs.
+inline std::string text_value(std::mt19937_64& rng, std::size_t len) {
+  static const char* const kWords[] = {"Package: ", "Version: ", "Depends: ", "libc6 ",
+                                       "(>= 2.34)", "Section: ", "utils\n", "Priority: ",
+                                       "optional\n", "Maintainer: ", "Debian ", "amd64 "};
+  std::string s;
+  while (s.size() < len) s += kWords[rng() % std::size(kWords)];
+  s.resize(len);
+  return s;
+}
+
 /// Uniform integer in [lo, hi].
 inline std::uint64_t uniform(std::mt19937_64& rng, std::uint64_t lo, std::uint64_t hi) {
   return lo + rng() % (hi - lo + 1);
@@ -282,6 +294,38 @@ inline alder::EnvOptions mode_options(const DurabilityMode& m) {
   alder::EnvOptions o;
   o.durability = m.durability;
   if (m.spill) o.spill_bytes = kTinySpillBytes;
+  return o;
+}
+
+/// How the dbs of a suite's compressed variant store their values (issue
+/// #14, item 6): raw, lz4, or zstd with a dictionary. Suites run the raw
+/// variant as before and the others beside it, with text_value() values.
+struct CompressionCase {
+  const char* name;
+  alder::Compression compression;
+  bool dictionary;
+};
+inline void PrintTo(const CompressionCase& c, std::ostream* os) { *os << c.name; }
+
+inline constexpr CompressionCase kRaw{"raw", alder::Compression::none, false};
+inline constexpr CompressionCase kLz4{"lz4", alder::Compression::lz4, false};
+inline constexpr CompressionCase kZstdDict{"zstd_dict", alder::Compression::zstd, true};
+
+/// DbOptions of case c. The dictionary (4 KiB) is trained once per process
+/// from 400 text_value()s of a fixed seed, so every run stores the same one.
+inline alder::DbOptions compression_options(const CompressionCase& c) {
+  alder::DbOptions o;
+  o.compression = c.compression;
+  if (c.dictionary) {
+    static const std::string dict = [] {
+      std::mt19937_64 rng(1);
+      std::vector<std::string> values;
+      for (int i = 0; i < 400; i++) values.push_back(text_value(rng, 100 + rng() % 900));
+      std::vector<std::string_view> samples(values.begin(), values.end());
+      return alder::train_dictionary(samples, 4 * 1024);
+    }();
+    o.dictionary = dict;
+  }
   return o;
 }
 

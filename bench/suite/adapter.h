@@ -30,6 +30,9 @@ struct EngineConfig {
   /// alder only: EnvOptions::autosync_bytes (0 = alder's default), to
   /// measure what autosync costs in no-sync mode.
   std::uint64_t alder_autosync_bytes = 0;
+  /// The compressible-values rows (step load_text): values compressed with
+  /// the engine's own option (compression() says which), else never.
+  bool compress = false;
 };
 
 /// A per-thread read handle. Views returned by get() stay valid until the
@@ -90,6 +93,10 @@ class Engine {
   virtual std::unique_ptr<Reader> reader() = 0;
   /// The engine's own compaction; the db stays open afterwards.
   virtual void compact() = 0;
+  /// How values are compressed when config().compress is set (the
+  /// compressible-values rows), for the report; "none" for an engine without
+  /// compression.
+  virtual std::string compression() const { return "none"; }
   /// Whether put(..., append = true) uses a real append path.
   virtual bool has_append() const { return false; }
   /// Whether a file of the db directory (name without directory) is a

@@ -24,6 +24,7 @@ Plan make_plan(double scale, std::uint64_t seed) {
   p.reads = scaled(p.reads, scale, 200);
   p.range_scans = scaled(p.range_scans, scale, 100);
   p.mixed_ops = scaled(p.mixed_ops, scale, 200);
+  p.text_items = scaled(p.text_items, scale, 200);
   return p;
 }
 

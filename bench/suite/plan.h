@@ -30,6 +30,9 @@ struct Plan {
   std::vector<unsigned> commit_threads{1, 2, 8, 64};  ///< thread-scaling durable writes
   unsigned floor_pages = 0;                 ///< pages per floor commit; 0 = alder's depth + 1
   std::uint64_t page_bytes = 4096;          ///< page size of the floor's writes (alder's default)
+  /// Compressible records (text shaped like Debian package stanzas, about
+  /// 660 bytes each) of the file-size rows for compressible values.
+  std::uint64_t text_items = 50'000;
 
   /// Commits of the thread-scaling row with t threads: durable_commits
   /// split evenly (at least one per thread), so the row's total work stays

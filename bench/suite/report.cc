@@ -119,7 +119,7 @@ std::string short_label(const std::string& id) {
       {"reads_2", "reads pass 2"},  {"range_reads", "range reads"},   {"reads_t1", "reads 1 thr"},
       {"reads_t2", "reads 2 thr"},  {"reads_t4", "reads 4 thr"},    {"reads_t8", "reads 8 thr"},
       {"scan_full", "full scan"},   {"removals", "removals"},       {"mixed", "mixed 2 thr"},
-      {"floor", "floor (fsync)"}};
+      {"floor", "floor (fsync)"},   {"load_text", "text load"}};
   if (id.starts_with("writes_durable_t")) return "durable " + id.substr(16) + " thr";
   for (const auto& n : names) {
     if (id == n[0]) return n[1];
@@ -148,7 +148,9 @@ std::string markdown(const Report& r) {
     << r.machine.compiler << "; load average at start " << r.machine.loadavg << "\n";
   o << "- data: scale " << p.scale << ", N = " << commas(p.items) << ", " << p.key_bytes << "-byte random keys, "
     << p.value_bytes << "-byte random values, mt19937_64 seed " << p.seed
-    << "; every engine gets the same keys in the same order\n";
+    << "; every engine gets the same keys in the same order; compressible-values rows: " << commas(p.text_items)
+    << " text records shaped like Debian package stanzas (bench/suite/data.cc), each engine with its "
+       "compression (engine table)\n";
   o << "- cache budget: " << mib(p.cache_bytes)
     << " MiB per engine (RocksDB/LevelDB block cache, WiredTiger cache_size, SQLite cache_size per "
        "connection); alder and LMDB have no cache of their own and read through the OS page cache (mmap)\n";
@@ -167,10 +169,11 @@ std::string markdown(const Report& r) {
     for (const unsigned n : p.commit_threads) t += (t.empty() ? "" : ", ") + std::to_string(n);
     return t;
   }() << " threads (--commit-threads), each doing single-put durable commits of its own fresh random keys\n\n";
-  o << "| engine | version | durable | no-sync | commits from several threads |\n|---|---|---|---|---|\n";
+  o << "| engine | version | durable | no-sync | commits from several threads | compression (compressible-values rows) |\n"
+       "|---|---|---|---|---|---|\n";
   for (const EngineRun& run : r.runs) {
     o << "| " << run.name << " | " << run.version << " | " << run.settings_durable << " | " << run.settings_nosync
-      << " | " << run.writer_note << " |\n";
+      << " | " << run.writer_note << " | " << run.compression << " |\n";
   }
   o << "\n### Throughput, ops/s (higher is better; median of " << p.repeat << " rounds ± spread)\n\n";
   o << table(r, "ops", ratio,
@@ -244,7 +247,8 @@ std::string json(const Report& r) {
     << ", \"reads\": " << p.reads << ", \"range_scans\": " << p.range_scans << ", \"range_len\": " << p.range_len
     << ", \"mixed_ops\": " << p.mixed_ops << ", \"mixed_threads\": " << p.mixed_threads
     << ", \"cache_bytes\": " << p.cache_bytes << ", \"repeat\": " << p.repeat
-    << ", \"floor_pages\": " << p.floor_pages << ", \"page_bytes\": " << p.page_bytes << ", \"commit_threads\": [";
+    << ", \"floor_pages\": " << p.floor_pages << ", \"page_bytes\": " << p.page_bytes
+    << ", \"text_items\": " << p.text_items << ", \"commit_threads\": [";
   for (std::size_t i = 0; i < p.commit_threads.size(); ++i) o << (i ? ", " : "") << p.commit_threads[i];
   o << "]},\n";
   o << "  \"workloads\": [";
@@ -259,7 +263,8 @@ std::string json(const Report& r) {
     o << (i ? ",\n" : "\n") << "    {\"name\": " << esc(run.name) << ", \"version\": " << esc(run.version)
       << ", \"durable\": " << esc(run.settings_durable) << ", \"no_sync\": " << esc(run.settings_nosync)
       << ", \"failed\": " << (run.failed ? "true" : "false") << ", \"error\": " << esc(run.error)
-      << ", \"writers\": " << esc(run.writer_note) << ", \"wall_seconds\": " << jnum(run.wall_s)
+      << ", \"writers\": " << esc(run.writer_note) << ", \"compression\": " << esc(run.compression)
+      << ", \"wall_seconds\": " << jnum(run.wall_s)
       << ",\n     \"results\": [";
     // results: the medians; rounds: every round as measured (same fields).
     const auto list = [&o](const std::vector<Result>& rs) {

@@ -108,6 +108,7 @@ EngineProcess::EngineProcess(const EngineInfo& info, const Data& data, const Eng
     run_.settings_durable = e->settings(Mode::durable);
     run_.settings_nosync = e->settings(Mode::no_sync);
     run_.writer_note = e->writer_note();
+    run_.compression = e->compression();
   }
   int to_child[2], from_child[2];
   if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) {
@@ -189,6 +190,7 @@ void EngineProcess::finish() {
   std::error_code ec;  // the child removes its directories; a crashed one cannot
   std::filesystem::remove_all(dir_, ec);
   std::filesystem::remove_all(dir_ + "-sorted", ec);
+  std::filesystem::remove_all(dir_ + "-text", ec);
   std::filesystem::remove(dir_ + ".floor", ec);
   if ((!WIFEXITED(status) || WEXITSTATUS(status) != 0) && !run_.failed) {
     run_.failed = true;

@@ -18,7 +18,7 @@ namespace bench {
 
 /// Everything one engine produced.
 struct EngineRun {
-  std::string name, version, settings_durable, settings_nosync, writer_note;
+  std::string name, version, settings_durable, settings_nosync, writer_note, compression;
   std::vector<Result> rounds;   ///< every figure of every round, as measured
   std::vector<Result> results;  ///< one per workload: the median over rounds (aggregate.h)
   bool failed = false;   ///< the child threw, crashed or exited non-zero

@@ -7,6 +7,9 @@
 // recovery replays it), then WT_SESSION::log_flush(sync=on). cache_size is
 // the shared budget. Each Reader has its own session, cursor and snapshot
 // transaction. Compaction: checkpoint, WT_SESSION::compact, checkpoint.
+// Compressible-values rows: block_compressor=zstd, or snappy where the
+// distribution ships no zstd extension (Debian 12: snappy and zlib), loaded
+// from the path CMake found (bench/CMakeLists.txt); none if neither is there.
 #include "adapter.h"
 
 #include <wiredtiger.h>
@@ -119,14 +122,28 @@ class WtEngine final : public Engine {
                ? "log on, transaction_sync=(enabled=true,method=fsync); cache_size = budget"
                : "log on, transaction_sync=(enabled=false)";
   }
+  std::string compression() const override {
+#ifdef ALDER_BENCH_WT_COMPRESSOR
+    return ALDER_BENCH_WT_COMPRESSOR " per block (block_compressor; leaf pages up to 32 KiB)";
+#else
+    return "none (no WiredTiger compressor extension found)";
+#endif
+  }
   void open(Mode mode) override {
-    const std::string cfg =
+    std::string cfg =
         "create,cache_size=" + std::to_string(config().cache_bytes >> 20) +
         "M,log=(enabled=true),transaction_sync=(enabled=" +
         (mode == Mode::durable ? "true" : "false") + ",method=fsync)";
+    std::string table = "key_format=u,value_format=u";
+#ifdef ALDER_BENCH_WT_COMPRESSOR
+    if (config().compress) {
+      cfg += ",extensions=[\"" ALDER_BENCH_WT_COMPRESSOR_LIB "\"]";
+      table += ",block_compressor=" ALDER_BENCH_WT_COMPRESSOR;
+    }
+#endif
     check(wiredtiger_open(config().dir.c_str(), nullptr, cfg.c_str(), &conn_), "open");
     check(conn_->open_session(conn_, nullptr, nullptr, &s_), "open_session");
-    check(s_->create(s_, kUri, "key_format=u,value_format=u"), "create");
+    check(s_->create(s_, kUri, table.c_str()), "create");
     check(s_->open_cursor(s_, kUri, nullptr, nullptr, &c_), "open_cursor");
   }
   void close() override {
