@@ -325,7 +325,7 @@ TEST_P(ShrinkFaults, EveryFailurePointLeavesTheLastAcknowledgedCommit) {
     try {
       Env env = EnvAccess::open_with_hook(dir.file(), o, &hook);
       try {
-        for (int i = 0; i < 25; i++) step(w, env);
+        for (int i = 0; i < 12; i++) step(w, env);
         env.sync();
         env.close();
       } catch (const alder::Error&) {
