@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "alder/alder.hpp"
@@ -69,7 +70,10 @@ class EnvImpl {
   uint64_t slow_pages_ = 0;
   uint32_t slow_every_ms_ = 0;
   std::shared_ptr<const std::function<void(const ReaderInfo&)>> slow_fn_;
-  std::chrono::steady_clock::time_point slow_last_{};
+  // The last check, none yet after set_slow_reader: the clock's epoch is the
+  // boot, so a default time_point would throttle the first check on a
+  // machine up for less than the interval.
+  std::optional<std::chrono::steady_clock::time_point> slow_last_;
 };
 
 class TxnImpl {

@@ -83,7 +83,7 @@ void EnvImpl::set_slow_reader(uint64_t pages, std::function<void(const ReaderInf
   slow_every_ms_ = every_ms;
   slow_fn_ = on ? std::make_shared<const std::function<void(const ReaderInfo&)>>(std::move(fn))
                 : nullptr;
-  slow_last_ = {};
+  slow_last_.reset();
   slow_on_.store(on);
 }
 
@@ -97,7 +97,7 @@ void EnvImpl::check_slow_readers() noexcept {
     std::lock_guard lk(slow_mu_);
     const auto now = std::chrono::steady_clock::now();
     if (!slow_fn_ || slow_checking_ ||
-        now - slow_last_ < std::chrono::milliseconds(slow_every_ms_))
+        (slow_last_ && now - *slow_last_ < std::chrono::milliseconds(slow_every_ms_)))
       return;
     slow_checking_ = true;
     slow_last_ = now;
