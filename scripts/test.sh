@@ -5,11 +5,12 @@
 #   3. TSan build in build-tsan/ (tests only),       tests matching "Concurrency"
 #   4. the Erlang binding: bindings/erlang/test.sh   (rebar3 eunit)
 #   5. the libFuzzer targets, 30 s each: scripts/fuzz.sh 30
-# Ends with one line "N passed, N failed" summed over the three runs and exits
-# non-zero if anything failed (a build failure counts as one failed test).
+# Each stage header shows the seconds since the start ("[N s]"). Ends with
+# one line "N passed, N failed" summed over the stages and exits non-zero
+# if anything failed (a build failure counts as one failed test).
 #
 # Environment: JOBS (default: nproc) build parallelism; ALDER_TEST_STAGES
-# (default "release asan tsan") to run a subset; ALDER_BUILD_DIR,
+# (default "release asan tsan erlang fuzz") to run a subset; ALDER_BUILD_DIR,
 # ALDER_ASAN_DIR, ALDER_TSAN_DIR (default build, build-asan, build-tsan) to
 # build elsewhere.
 set -euo pipefail
@@ -29,7 +30,7 @@ notes=()
 # configure DIR ARGS... ; build DIR
 build_tree() {
   local dir="$1"; shift
-  echo "=== configure + build $dir ($*)"
+  echo "=== [$SECONDS s] configure + build $dir ($*)"
   cmake -S . -B "$dir" "$@" && cmake --build "$dir" -j "$JOBS"
 }
 
@@ -38,7 +39,7 @@ run_ctest() {
   local label="$1" dir="$2"; shift 2
   local log rc line passed failed ran
   log="$(mktemp)"
-  echo "=== ctest $label: ctest --test-dir $dir --output-on-failure --no-tests=error $*"
+  echo "=== [$SECONDS s] ctest $label: ctest --test-dir $dir --output-on-failure --no-tests=error $*"
   set +e
   ctest --test-dir "$dir" --output-on-failure --no-tests=error "$@" 2>&1 | tee "$log"
   rc="${PIPESTATUS[0]}"
@@ -67,7 +68,7 @@ run_script() {
   local label="$1"; shift
   local log rc line passed failed
   log="$(mktemp)"
-  echo "=== $label: $*"
+  echo "=== [$SECONDS s] $label: $*"
   set +e
   "$@" 2>&1 | tee "$log"
   rc="${PIPESTATUS[0]}"
@@ -134,7 +135,7 @@ for stage in $STAGES; do
   esac
 done
 
-echo "=== summary"
+echo "=== [$SECONDS s] summary"
 for n in "${notes[@]}"; do echo "  $n"; done
 echo "${total_passed} passed, ${total_failed} failed"
 [ "$total_failed" -eq 0 ]
