@@ -174,7 +174,7 @@ uint64_t countdown_run(const std::string& path, const EnvOptions& o, const Codec
 TEST_P(FaultCountdown, EveryFailurePointLeavesTheLastAcknowledgedCommit) {
   const auto& [mode, codec] = GetParam();
   const bool compressed = codec.compression != alder::Compression::none;
-  TempDir dir;
+  TempDir dir(alder_test::memory_parent());
   const EnvOptions o = options_for(mode);
   // A spilling mode writes pages at every spill, so each workload has
   // several times the failure points: one workload keeps CI's time bounded

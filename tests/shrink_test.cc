@@ -315,7 +315,7 @@ TEST_P(ShrinkFaults, PowerLossRecoversExactlyOneAllowedCommittedState) {
 
 TEST_P(ShrinkFaults, EveryFailurePointLeavesTheLastAcknowledgedCommit) {
   if (GetParam().spill) GTEST_SKIP() << "the spill modes add failure points, not shrinking ones";
-  TempDir dir;
+  TempDir dir(alder_test::memory_parent());
   const EnvOptions o = shrinking(GetParam(), 512);
   auto run = [&](uint64_t k) {
     std::filesystem::remove(dir.file());
