@@ -29,7 +29,7 @@ std::vector<ReaderInfo> EnvImpl::readers() {
   check_open();
   txn::EnvState& s = *st_;
   const uint32_t self = uint32_t(::getpid());
-  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const int64_t now = txn::ReaderTable::coarse_now_ns();
   // Listed before the walk's own read txn registers itself.
   std::vector<ReaderInfo> out;
   for (const auto& r : s.readers.readers())

@@ -1,10 +1,10 @@
 #include "txn/reader_table.h"
 
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <functional>
 #include <thread>
 
@@ -53,8 +53,13 @@ void ReaderTable::stamp(Slot& s) {
   // gettid is a system call: once per thread (a read txn begins in ~100 ns).
   thread_local const uint64_t tid = uint64_t(::syscall(SYS_gettid));
   s.tid.store(tid, std::memory_order_relaxed);
-  s.since.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                std::memory_order_relaxed);
+  s.since.store(coarse_now_ns(), std::memory_order_relaxed);
+}
+
+int64_t ReaderTable::coarse_now_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 void ReaderTable::update(uint32_t slot, uint64_t txnid) {

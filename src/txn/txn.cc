@@ -93,7 +93,7 @@ void Txn::renew() {
   if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
   if (!reset_) reset();
   take_snapshot(/*renew=*/true);
-  for (DbState& d : dbs_) d = DbState{};  // tree refs of the old snapshot (addresses stay)
+  for (auto& d : dbs_) *d = DbState{};  // tree refs of the old snapshot (addresses stay)
   main_ = DbState{};
   reset_ = false;
   snap_gen_++;
@@ -162,7 +162,7 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
   if (dbi == kMainDbi) return &meta_.main;
   // A db this txn already reached: no lock, no copy of its name (a dbi,
   // once opened, names the same db for the env's life).
-  if (dbi <= dbs_.size() && dbs_[dbi - 1].loaded && dbs_[dbi - 1].exists) return &dbs_[dbi - 1].ref;
+  if (dbi <= dbs_.size() && dbs_[dbi - 1]->loaded && dbs_[dbi - 1]->exists) return &dbs_[dbi - 1]->ref;
   std::string name;
   {
     std::lock_guard lk(env_.dbi_mu);
@@ -170,8 +170,8 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
       throw Error(ErrorCode::bad_dbi, "dbi " + std::to_string(dbi) + " was never opened");
     name = env_.dbi_names[dbi];
   }
-  while (dbs_.size() < dbi) dbs_.emplace_back();
-  DbState& s = dbs_[dbi - 1];
+  while (dbs_.size() < dbi) dbs_.push_back(std::make_unique<DbState>());
+  DbState& s = *dbs_[dbi - 1];
   if (!s.loaded) {
     auto r = catalog_lookup(name);
     s.loaded = true;
@@ -220,8 +220,8 @@ Dbi Txn::open_db(std::string_view name, bool create, const DbOptions* opts) {
     }
     dbi = Dbi(it - names.begin());
   }
-  while (dbs_.size() < dbi) dbs_.emplace_back();
-  DbState& s = dbs_[dbi - 1];
+  while (dbs_.size() < dbi) dbs_.push_back(std::make_unique<DbState>());
+  DbState& s = *dbs_[dbi - 1];
   s.loaded = true;
   s.exists = true;
   if (found) {
@@ -334,7 +334,7 @@ const compress::Codec* Txn::codec(Dbi dbi) {
     s = &main_state();
   } else {
     tree_ref(dbi);
-    s = &dbs_[dbi - 1];
+    s = dbs_[dbi - 1].get();
   }
   if (s->comp.codec == page::kCodecNone) return nullptr;
   if (!s->codec) {
@@ -382,7 +382,7 @@ void Txn::drop_db(Dbi dbi, bool delete_db) {
     return true;
   });
   if (dbi == kMainDbi) return;
-  DbState& s = dbs_[dbi - 1];
+  DbState& s = *dbs_[dbi - 1];
   if (delete_db) {
     std::string name;
     {
@@ -424,13 +424,13 @@ std::optional<std::string_view> Txn::get(Dbi dbi, std::string_view key) {
   if (!v->compressed) return v->bytes;
   std::string out;
   decompress(dbi, v->bytes, &out);
-  return values_.emplace_back(std::move(out));
+  return values_.emplace_front(std::move(out));
 }
 
 DbOptions Txn::db_options(Dbi dbi) {
   check_usable();
   tree_ref(dbi);
-  const page::DbCompression& c = dbi == kMainDbi ? main_state().comp : dbs_[dbi - 1].comp;
+  const page::DbCompression& c = dbi == kMainDbi ? main_state().comp : dbs_[dbi - 1]->comp;
   DbOptions o;
   o.compression = Compression(c.codec);
   if (c.codec == page::kCodecNone) return o;
@@ -443,7 +443,7 @@ DbOptions Txn::db_options(Dbi dbi) {
 DbSpace Txn::db_space(Dbi dbi) {
   check_usable();
   const page::TreeRef& r = *tree_ref(dbi);
-  const page::DbCompression& c = dbi == kMainDbi ? main_state().comp : dbs_[dbi - 1].comp;
+  const page::DbCompression& c = dbi == kMainDbi ? main_state().comp : dbs_[dbi - 1]->comp;
   DbSpace sp;
   sp.compression = Compression(c.codec);
   sp.level = c.level;
@@ -475,7 +475,7 @@ bool Txn::put(Dbi dbi, std::string_view key, std::string_view value, bool no_ove
                 "value of " + std::to_string(value.size()) + " bytes exceeds the maximum");
   page::TreeRef* r = tree_ref(dbi);
   const compress::Codec* c = codec(dbi);
-  if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
+  if (dbi != kMainDbi) dbs_[dbi - 1]->dirty = true;
   gen_++;
   return guarded([&] {
     const bool packed = c && c->compress(value, &packed_);
@@ -491,7 +491,7 @@ bool Txn::del(Dbi dbi, std::string_view key) {
   check_writable();
   check_key(key);
   page::TreeRef* r = tree_ref(dbi);
-  if (dbi != kMainDbi) dbs_[dbi - 1].dirty = true;
+  if (dbi != kMainDbi) dbs_[dbi - 1]->dirty = true;
   gen_++;
   return guarded([&] {
     bool found = btree::Tree(pager_, *r).del(key);
@@ -532,7 +532,7 @@ void Txn::commit(bool wait) {
         step == ShrinkStep::none ? 0 : shrink(budget, step == ShrinkStep::gather);
     btree::Tree catalog(pager_, meta_.catalog);
     for (size_t i = 0; i < dbs_.size(); i++) {
-      DbState& s = dbs_[i];
+      DbState& s = *dbs_[i];
       if (!s.dirty || !s.exists) continue;
       btree::Tree(pager_, s.ref).finalize();
       std::string name;
