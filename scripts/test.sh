@@ -9,7 +9,8 @@
 # one line "N passed, N failed" summed over the stages and exits non-zero
 # if anything failed (a build failure counts as one failed test).
 #
-# Environment: JOBS (default: nproc) build parallelism; ALDER_TEST_STAGES
+# Environment: JOBS (default: nproc) build and ctest parallelism (the tests
+# assert behaviour, never timing, so they may share the cores); ALDER_TEST_STAGES
 # (default "release asan tsan erlang fuzz") to run a subset; ALDER_BUILD_DIR,
 # ALDER_ASAN_DIR, ALDER_TSAN_DIR (default build, build-asan, build-tsan) to
 # build elsewhere.
@@ -44,9 +45,9 @@ run_ctest() {
   local label="$1" dir="$2"; shift 2
   local log rc line passed failed ran
   log="$(mktemp)"
-  echo "=== [$SECONDS s] ctest $label: ctest --test-dir $dir --output-on-failure --no-tests=error $*"
+  echo "=== [$SECONDS s] ctest $label: ctest --test-dir $dir -j $JOBS --output-on-failure --no-tests=error $*"
   set +e
-  ctest --test-dir "$dir" --output-on-failure --no-tests=error "$@" 2>&1 | tee "$log"
+  ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --no-tests=error "$@" 2>&1 | tee "$log"
   rc="${PIPESTATUS[0]}"
   set -e
   # e.g. "100% tests passed, 0 tests failed out of 42"
