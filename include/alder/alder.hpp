@@ -187,7 +187,7 @@ struct ReaderInfo {
   std::uint32_t pid = 0;        ///< process holding it
   std::uint64_t thread = 0;     ///< OS thread id (gettid) that took it; 0: another process
   std::uint64_t txnid = 0;      ///< the commit it sees
-  double age_seconds = -1;      ///< since it was taken; -1: unknown (another process)
+  double age_seconds = -1;      ///< since it was taken, to the timer tick (a few ms); -1: unknown (another process)
   /// Freed pages that this snapshot alone keeps from being reused: ending
   /// it makes them free (at the next write txn), unless the last synced
   /// commit still needs them. Pages of the freelist's records whose only
