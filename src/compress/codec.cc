@@ -1,9 +1,13 @@
 #include "compress/codec.h"
 
 #include <lz4.h>
+// ZDICT_trainFromBuffer_fastCover and its parameters are in zdict.h's
+// experimental section; libzstd.so exports them (1.3.6 and later).
+#define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "alder/alder.hpp"
@@ -146,8 +150,26 @@ std::string train_dictionary(std::span<const std::string_view> samples, size_t m
     sizes.push_back(s.size());
   }
   std::string dict(max_bytes, '\0');
-  size_t n = ZDICT_trainFromBuffer(dict.data(), dict.size(), all.data(), sizes.data(),
-                                   unsigned(sizes.size()));
+  // One fastCover pass with fixed parameters. ZDICT_trainFromBuffer runs
+  // the same algorithm for several segment sizes k and keeps the best,
+  // which took 4x as long for no better dictionary: 6.4 MB of Debian
+  // package records into a 64 KiB dictionary trained in 0.46-0.52 s that
+  // way and in 0.11-0.14 s with k = 200, and the dictionaries compressed
+  // 15,000 and 60,000 records to 33.78% / 34.00% and 33.36% / 34.02%
+  // (2026-12-03, zstd 1.5.4, level 3). Where the pass fails (too few
+  // samples for those parameters) the searching trainer gets its turn.
+  ZDICT_fastCover_params_t p{};
+  p.k = uint32_t(std::min<size_t>(200, max_bytes));
+  p.d = 8;
+  p.f = 20;
+  p.accel = 1;
+  p.splitPoint = 1.0;  // every sample trains; nothing is held out to score k
+  p.zParams.compressionLevel = ZSTD_CLEVEL_DEFAULT;
+  size_t n = ZDICT_trainFromBuffer_fastCover(dict.data(), dict.size(), all.data(), sizes.data(),
+                                             unsigned(sizes.size()), p);
+  if (ZDICT_isError(n))
+    n = ZDICT_trainFromBuffer(dict.data(), dict.size(), all.data(), sizes.data(),
+                              unsigned(sizes.size()));
   if (ZDICT_isError(n))
     throw Error(ErrorCode::invalid_argument,
                 std::string("zstd could not train a dictionary: ") + ZDICT_getErrorName(n) +
