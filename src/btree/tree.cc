@@ -125,10 +125,14 @@ uint8_t* Tree::touch_root() {
   }
   const uint8_t* old = pg_.read_checked(root_ref(ref_));
   const Node old_node(old, pg_.page_size);
-  if (std::string p = old_node.heap_problem(); !p.empty()) throw_corrupted(ref_.root, p);
+  if (std::string p = old_node.front_problem(); !p.empty()) throw_corrupted(ref_.root, p);
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
   old_node.copy_to(p);
+  // Checked on the copy (see copy_to); a throw breaks the txn, which
+  // takes the new page with it.
+  if (std::string why = Node(p, pg_.page_size).heap_problem(); !why.empty())
+    throw_corrupted(ref_.root, why);
   page::header(p)->txnid = pg_.txnid;
   pg_.free_page(ref_.root, ref_.root_txnid);
   ref_.root = pgno;
@@ -151,10 +155,12 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
     throw_corrupted(c.pgno, std::string("expected a tree page, found ") +
                                 page::type_name(t));
   const Node old_node(old, pg_.page_size);
-  if (std::string p = old_node.heap_problem(); !p.empty()) throw_corrupted(c.pgno, p);
+  if (std::string p = old_node.front_problem(); !p.empty()) throw_corrupted(c.pgno, p);
   uint64_t pgno;
   uint8_t* p = pg_.new_page(&pgno);
   old_node.copy_to(p);
+  if (std::string why = Node(p, pg_.page_size).heap_problem(); !why.empty())
+    throw_corrupted(c.pgno, why);  // on the copy, as in touch_root
   page::header(p)->txnid = pg_.txnid;
   pg_.free_page(c.pgno, c.txnid);
   NodeWriter(parent, pg_.page_size).set_child(idx, {pgno, pg_.txnid, 0});

@@ -72,10 +72,23 @@ uint32_t Node::used_bytes() const {
   return total;
 }
 
+// memcmp order, inline: eight bytes at a time as big-endian words, then
+// the tail bytewise. Keys here are short (the suffix after the page's
+// prefix), where the call into libc's memcmp cost more than the compare:
+// memcmp was 9-20% of batch loads and random gets of 20-byte path keys.
 static inline int compare(std::string_view a, std::string_view b) {
-  size_t n = std::min(a.size(), b.size());
-  int c = n ? std::memcmp(a.data(), b.data(), n) : 0;
-  if (c != 0) return c;
+  const size_t n = std::min(a.size(), b.size());
+  const auto* x = reinterpret_cast<const uint8_t*>(a.data());
+  const auto* y = reinterpret_cast<const uint8_t*>(b.data());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t u, v;
+    std::memcpy(&u, x + i, 8);
+    std::memcpy(&v, y + i, 8);
+    if (u != v) return __builtin_bswap64(u) < __builtin_bswap64(v) ? -1 : 1;
+  }
+  for (; i < n; i++)
+    if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
   return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
 }
 
@@ -86,7 +99,8 @@ uint32_t Node::lower_bound(std::string_view key, bool* exact) const {
   const uint32_t plen = header(p_)->prefix_len;
   if (plen) {
     size_t m = std::min<size_t>(plen, key.size());
-    int c = std::memcmp(key.data(), p_ + kHeaderSize, m);
+    int c = compare(key.substr(0, m),
+                    {reinterpret_cast<const char*>(p_ + kHeaderSize), m});
     if (c < 0 || (c == 0 && key.size() < plen)) return start;
     if (c > 0) return n;
     key.remove_prefix(plen);
@@ -121,12 +135,19 @@ void throw_bad_cell(uint32_t slot) {
               "damaged page: cell " + std::to_string(slot) + " runs past the end of its page");
 }
 
-std::string Node::heap_problem() const {
+std::string Node::front_problem() const {
   const Header* h = header(p_);
-  const uint32_t n = h->count;
-  const uint64_t slots_end = uint64_t(slot_base(h->prefix_len)) + uint64_t(n) * sizeof(Slot);
+  const uint64_t slots_end =
+      uint64_t(slot_base(h->prefix_len)) + uint64_t(h->count) * sizeof(Slot);
   if (slots_end > psize_) return "slot array runs past the page";
   if (h->heap_used > psize_ - slots_end) return "cell heap overlaps the slots";
+  return {};
+}
+
+std::string Node::heap_problem() const {
+  if (std::string p = front_problem(); !p.empty()) return p;
+  const Header* h = header(p_);
+  const uint32_t n = h->count;
   const uint64_t heap_start = psize_ - h->heap_used;
   uint64_t sum = 0;
   for (uint32_t i = 0; i < n; i++) {
