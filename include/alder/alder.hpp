@@ -421,6 +421,17 @@ class Txn {
   /// Snapshot id: for a read txn the commit it sees; for a write txn the id
   /// its commit will get. Throws txn_finished after commit/abort.
   std::uint64_t id() const;
+  /// Write txns: how many bytes of pages this txn can still dirty before a
+  /// write has to do file I/O, that is write its dirty pages early
+  /// (EnvOptions::spill_bytes) or grow the file (a posix_fallocate); 0 for
+  /// a read txn. A put dirties at most its value (rounded up to pages, in
+  /// an overflow run) plus two pages per tree level (copies and splits),
+  /// so a caller that must not block (an Erlang NIF on a normal scheduler,
+  /// bindings/erlang) writes inline while this leaves room and hands the
+  /// write to a thread that may block otherwise. The figure changes with
+  /// every write. Throws txn_finished after commit/abort. Thread-safety: as
+  /// every call of the txn (one thread at a time).
+  std::uint64_t write_room() const;
 
   /// Opens a named db, creating it with DbFlags::create (write txn only).
   /// An empty name returns the main db. Throws unknown_db, dbs_full,

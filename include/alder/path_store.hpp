@@ -289,6 +289,12 @@ class PathStore::Batch {
   void abort() noexcept;
   /// Still open (neither committed nor aborted).
   bool open() const noexcept;
+  /// Txn::write_room() of the batch's txn: bytes of pages it can still
+  /// dirty before a write has to do file I/O. A store write makes up to six
+  /// tree updates (the entry, the parent's child record, the link index),
+  /// so a caller that must not block leaves room for that many puts.
+  /// Throws txn_finished when the batch is finished.
+  std::uint64_t write_room() const;
 
  private:
   friend class PathStore;

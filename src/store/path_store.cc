@@ -334,4 +334,8 @@ void PathStore::Batch::abort() noexcept {
 
 bool PathStore::Batch::open() const noexcept { return impl_ && impl_->open; }
 
+std::uint64_t PathStore::Batch::write_room() const {
+  return open_batch(impl_).txn.write_room();
+}
+
 }  // namespace alder

@@ -500,6 +500,19 @@ bool Txn::del(Dbi dbi, std::string_view key) {
   });
 }
 
+uint64_t Txn::write_room() const {
+  check_usable();
+  if (!write_) return 0;
+  // A spill comes once the dirty bytes pass spill_bytes; growth once the
+  // high-water mark passes the file's allocated size (ensure_pages). Free
+  // pages reused below the mark need neither, so this is a lower bound.
+  const uint64_t dirty = pager_.dirty->bytes();
+  const uint64_t spill = env_.spill_bytes > dirty ? env_.spill_bytes - dirty : 0;
+  const uint64_t used = free_->npages() * uint64_t(env_.page_size);
+  const uint64_t file = (**writer_).file_size;
+  return std::min(spill, file > used ? file - used : 0);
+}
+
 void Txn::spill_if_needed() {
   ALDER_DCHECK(write_ && pager_.dirty);
   if (pager_.dirty->bytes() <= env_.spill_bytes) return;
