@@ -4,6 +4,8 @@
 #include <random>
 #include <string>
 
+#include <alder/path_store.hpp>
+
 #include "env/testing.h"
 #include "io/fault.h"
 #include "test_util.h"
@@ -84,6 +86,39 @@ TEST(WriteRoom, ReadTxnsHaveNoneAndFinishedTxnsThrow) {
       alder::Error);
   alder::Txn r = env.begin_read();
   EXPECT_EQ(r.write_room(), 0u);
+}
+
+// PathStore::Batch::write_fits(): a store write it admits does no file
+// I/O, and it does not admit every write (the file has to grow).
+TEST(WriteRoom, BatchWriteFitsMeansNoFileIo) {
+  alder_test::TempDir dir;
+  alder::EnvOptions o;
+  o.durability = alder::Durability::no_sync;
+  o.spill_bytes = 512 << 10;
+  IoCounter hook;
+  alder::Env env = alder::detail::EnvAccess::open_with_hook(dir.file("db"), o, &hook);
+  alder::PathStore store(env);
+  std::mt19937_64 rng(5);
+  uint64_t fitted = 0, refused = 0;
+  for (int t = 0; t < 5; t++) {
+    alder::PathStore::Batch b = store.begin_batch();
+    for (int i = 0; i < 300; i++) {
+      const size_t len = rng() % 4 == 0 ? 3000 + rng() % 30000 : 10 + rng() % 500;
+      const std::string path = "g" + std::to_string(rng() % 3) + "-" + std::to_string(rng() % 4000);
+      const bool fits = b.write_fits(len);
+      const uint64_t before = hook.io;
+      b.write(path, std::string(len, 'v'));
+      if (fits) {
+        EXPECT_EQ(hook.io, before) << "batch " << t << " write " << i << " of " << len << " bytes";
+        fitted++;
+      } else {
+        refused++;
+      }
+    }
+    b.commit();
+  }
+  EXPECT_GT(fitted, 700u);
+  EXPECT_GT(refused, 0u);
 }
 
 }  // namespace

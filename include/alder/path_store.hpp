@@ -289,12 +289,14 @@ class PathStore::Batch {
   void abort() noexcept;
   /// Still open (neither committed nor aborted).
   bool open() const noexcept;
-  /// Txn::write_room() of the batch's txn: bytes of pages it can still
-  /// dirty before a write has to do file I/O. A store write makes up to six
-  /// tree updates (the entry, the parent's child record, the link index),
-  /// so a caller that must not block leaves room for that many puts.
+  /// Whether write() of a value of `value_bytes` bytes surely does no
+  /// file I/O in this batch now: its txn's Txn::write_room() holds the
+  /// value's pages plus, for six tree updates (a store write makes at most
+  /// four: entry, link index, link generation), a copy and a split
+  /// per level of the deepest of the store's trees and a new root. For a
+  /// caller that must not block (the Erlang binding's normal schedulers).
   /// Throws txn_finished when the batch is finished.
-  std::uint64_t write_room() const;
+  bool write_fits(std::size_t value_bytes);
 
  private:
   friend class PathStore;

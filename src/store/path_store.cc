@@ -334,8 +334,17 @@ void PathStore::Batch::abort() noexcept {
 
 bool PathStore::Batch::open() const noexcept { return impl_ && impl_->open; }
 
-std::uint64_t PathStore::Batch::write_room() const {
-  return open_batch(impl_).txn.write_room();
+bool PathStore::Batch::write_fits(std::size_t value_bytes) {
+  auto& b = open_batch(impl_);
+  constexpr std::uint64_t kUpdates = 6;  // store::put_entry makes at most four
+  const std::uint64_t ps = b.st.env->page_size();
+  std::uint32_t depth = 0;
+  for (Dbi d : {b.st.tree, b.st.links, b.st.meta}) depth = std::max(depth, b.txn.db_stat(d).depth);
+  // Per update: a copy and a split on each level, and a new root level.
+  const std::uint64_t per_update = 2 * (std::uint64_t(depth) + 1);
+  // The value's overflow run, with room for the entry's kind tag.
+  const std::uint64_t value = (std::uint64_t(value_bytes) + 64 + ps - 1) / ps;
+  return b.txn.write_room() >= (value + kUpdates * per_update) * ps;
 }
 
 }  // namespace alder

@@ -3,6 +3,18 @@
 // writes; batch_commit applies them at once, batch_abort (or the resource
 // being garbage collected, or env close/reset) discards them. A finished
 // batch answers {error, txn_finished}.
+//
+// batch_write starts on a normal scheduler: a write into the batch's txn
+// changes pages in memory and does no file I/O while the txn has room for
+// it (PathStore::Batch::write_fits(): no early write of dirty pages, no
+// growth of the file). A value over kNormalMaxWriteBytes, a batch without
+// that room, or a batch whose lock another call holds is handed to a dirty
+// I/O scheduler with enif_schedule_nif, where the same write may wait.
+// Why: a dirty NIF call costs two scheduler hand-offs, measured from 2 to
+// more than 100 us a call depending on whether the schedulers' threads
+// were spinning (docs/DECISIONS.md, "Batch writes on normal schedulers").
+#include <cstdint>
+#include <mutex>
 #include <string_view>
 
 #include "nif_funcs.h"
@@ -57,8 +69,15 @@ ERL_NIF_TERM nif_batch_begin(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   });
 }
 
-// batch_write(Batch, Path, Value) -> ok | {error, Reason}
-ERL_NIF_TERM nif_batch_write(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+namespace {
+
+/// Largest value a batch write copies on a normal scheduler (the same
+/// bound as a read's copy, nif_store_read.cc).
+constexpr std::size_t kNormalMaxWriteBytes = 64 * 1024;
+
+// The dirty-scheduler half of batch_write: may wait for the batch's lock
+// and do file I/O.
+ERL_NIF_TERM batch_write_dirty(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   std::string_view path, value;
   TxnRes* t = batch_and_path(env, argv, &path);
   if (!t || !get_bytes(env, argv[2], &value)) return enif_make_badarg(env);
@@ -66,6 +85,37 @@ ERL_NIF_TERM nif_batch_write(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     b.write(path, value);
     return atoms.ok;
   });
+}
+
+}  // namespace
+
+// batch_write(Batch, Path, Value) -> ok | {error, Reason}
+ERL_NIF_TERM nif_batch_write(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]) {
+  std::string_view path, value;
+  TxnRes* t = batch_and_path(env, argv, &path);
+  if (!t || !get_bytes(env, argv[2], &value)) return enif_make_badarg(env);
+  bool reschedule = value.size() > kNormalMaxWriteBytes;
+  ERL_NIF_TERM out = atoms.ok;
+  if (!reschedule) {
+    out = guarded(env, [&]() -> ERL_NIF_TERM {
+      std::unique_lock<std::mutex> lk(t->mu, std::try_to_lock);
+      if (!lk.owns_lock()) {
+        reschedule = true;
+        return atoms.ok;
+      }
+      if (!t->batch || !t->batch->open()) return error_for(env, alder::ErrorCode::txn_finished);
+      if (!t->batch->write_fits(value.size())) {
+        reschedule = true;
+        return atoms.ok;
+      }
+      t->batch->write(path, value);
+      return atoms.ok;
+    });
+  }
+  if (reschedule)
+    return enif_schedule_nif(env, "batch_write", ERL_NIF_DIRTY_JOB_IO_BOUND, batch_write_dirty,
+                             argc, argv);
+  return out;
 }
 
 // batch_write_many(Batch, [{Path, Value}]) -> ok | {error, Reason}

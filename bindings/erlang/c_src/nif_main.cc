@@ -1,9 +1,10 @@
 // The NIF library: load callback and function table of the Erlang module
 // alder_nif. Every function that touches an Env, a transaction or the store
 // runs on a dirty I/O scheduler, except the single-path store reads
-// (store_read/get/type/list/resolve): they start on a normal scheduler with
-// bounded work and reschedule themselves as dirty I/O when it would be
-// more (nif_store_read.cc). thread_counts/0 and dirty_flags/0 touch no data.
+// (store_read/get/type/list/resolve) and batch_write: they start on a
+// normal scheduler with bounded work and reschedule themselves as dirty I/O
+// when it would be more (nif_store_read.cc) or could touch the file
+// (nif_batch.cc). thread_counts/0 and dirty_flags/0 touch no data.
 #include <erl_nif.h>
 
 #include "nif_funcs.h"
@@ -59,7 +60,7 @@ ErlNifFunc g_funcs[] = {
     {"store_reset", 1, nif_store_reset, kIo},
     {"store_apply", 2, nif_store_apply, kIo},
     {"batch_begin", 1, nif_batch_begin, kIo},
-    {"batch_write", 3, nif_batch_write, kIo},
+    {"batch_write", 3, nif_batch_write, kNormal},  // bounded: nif_batch.cc
     {"batch_write_many", 2, nif_batch_write_many, kIo},
     {"batch_make_group", 2, nif_batch_make_group, kIo},
     {"batch_make_link", 3, nif_batch_make_link, kIo},

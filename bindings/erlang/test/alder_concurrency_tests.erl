@@ -12,8 +12,8 @@
 
 %% Normal schedulers: the two introspection functions and the single-path
 %% store reads (bounded; they move to dirty I/O by themselves when bigger).
--define(NORMAL, [{dirty_flags, 0}, {store_get, 2}, {store_list, 2}, {store_read, 2},
-                 {store_resolve, 2}, {store_type, 2}, {thread_counts, 0}]).
+-define(NORMAL, [{batch_write, 3}, {dirty_flags, 0}, {store_get, 2}, {store_list, 2},
+                 {store_read, 2}, {store_resolve, 2}, {store_type, 2}, {thread_counts, 0}]).
 
 registered_dirty_test() ->
     Flags = alder_nif:dirty_flags(),
@@ -45,6 +45,34 @@ big_reads_go_dirty_test() ->
     ?assertEqual({not_found, 1}, Dirty(fun() -> alder_store:read(S, Long) end)),
     ?assertEqual({{ok, <<"s">>}, 0}, Dirty(fun() -> alder_store:read(S, <<"small">>) end)),
     ?assertEqual({simple, 0}, Dirty(fun() -> alder_store:type(S, <<"small">>) end)),
+    ok = alder_store:stop(S).
+
+%% Batch writes run on a normal scheduler while the batch's txn has room
+%% for them without file I/O; a value over the bound goes to a dirty I/O
+%% scheduler at once, a write that could grow the file after its normal
+%% start (counted on both). Every value reads back.
+batch_writes_normal_unless_io_test() ->
+    S = alder_test_lib:fresh_store("batch-normal"),
+    Counts = fun() -> C = alder_nif:thread_counts(), {maps:get(normal, C), maps:get(dirty_io, C)} end,
+    {ok, B} = alder_store:begin_batch(S),
+    {N0, D0} = Counts(),
+    ok = alder_store:write(B, <<"small">>, <<"s">>),
+    {N1, D1} = Counts(),
+    ?assertEqual({1, 0}, {N1 - N0, D1 - D0}),
+    ok = alder_store:write(B, <<"big">>, binary:copy(<<"b">>, 65 * 1024)),
+    {N2, D2} = Counts(),
+    ?assertEqual({0, 1}, {N2 - N1, D2 - D1}),
+    %% 60 KiB values: the file has to grow within 200 of them (12 MiB)
+    Vals = [{integer_to_binary(I), binary:copy(<<(I rem 251)>>, 60 * 1024)} || I <- lists:seq(1, 200)],
+    [ok = alder_store:write(B, K, V) || {K, V} <- Vals],
+    {N3, D3} = Counts(),
+    %% every write starts on a normal scheduler; those without room move
+    ?assertEqual(200, N3 - N2),
+    ?assert(D3 - D2 > 0),
+    ?assert(D3 - D2 < 200),
+    {ok, _} = alder_store:commit_batch(B),
+    [?assertEqual({ok, V}, alder_store:read(S, K)) || {K, V} <- Vals],
+    ?assertEqual({ok, <<"s">>}, alder_store:read(S, <<"small">>)),
     ok = alder_store:stop(S).
 
 readers_and_writer_test_() ->
