@@ -114,6 +114,20 @@ void Tree::count_page(uint8_t type, int delta) {
     ref_.branch_pages += delta;
 }
 
+uint8_t* Tree::copy_node(const uint8_t* old, const page::ChildRef& was, uint64_t* pgno) {
+  const Node old_node(old, pg_.page_size);
+  if (std::string p = old_node.front_problem(); !p.empty()) throw_corrupted(was.pgno, p);
+  uint8_t* p = pg_.new_page(pgno);
+  old_node.copy_to(p);
+  // Checked on the copy (see copy_to); a throw breaks the txn, which
+  // takes the new page with it.
+  if (std::string why = Node(p, pg_.page_size).heap_problem(); !why.empty())
+    throw_corrupted(was.pgno, why);
+  page::header(p)->txnid = pg_.txnid;
+  pg_.free_page(was.pgno, was.txnid);
+  return p;
+}
+
 // Copy-on-write of one page: returns the writable copy (or the page itself
 // when this txn already wrote it) and stamps the reference that leads to it.
 uint8_t* Tree::touch_root() {
@@ -123,18 +137,9 @@ uint8_t* Tree::touch_root() {
     ref_.root_txnid = pg_.txnid;
     return p;
   }
-  const uint8_t* old = pg_.read_checked(root_ref(ref_));
-  const Node old_node(old, pg_.page_size);
-  if (std::string p = old_node.front_problem(); !p.empty()) throw_corrupted(ref_.root, p);
+  const page::ChildRef was = root_ref(ref_);
   uint64_t pgno;
-  uint8_t* p = pg_.new_page(&pgno);
-  old_node.copy_to(p);
-  // Checked on the copy (see copy_to); a throw breaks the txn, which
-  // takes the new page with it.
-  if (std::string why = Node(p, pg_.page_size).heap_problem(); !why.empty())
-    throw_corrupted(ref_.root, why);
-  page::header(p)->txnid = pg_.txnid;
-  pg_.free_page(ref_.root, ref_.root_txnid);
+  uint8_t* p = copy_node(pg_.read_checked(was), was, &pgno);
   ref_.root = pgno;
   ref_.root_txnid = pg_.txnid;
   return p;
@@ -154,15 +159,8 @@ uint8_t* Tree::touch_child(uint8_t* parent, uint32_t idx) {
   if (t != page::kLeaf && t != page::kBranch)
     throw_corrupted(c.pgno, std::string("expected a tree page, found ") +
                                 page::type_name(t));
-  const Node old_node(old, pg_.page_size);
-  if (std::string p = old_node.front_problem(); !p.empty()) throw_corrupted(c.pgno, p);
   uint64_t pgno;
-  uint8_t* p = pg_.new_page(&pgno);
-  old_node.copy_to(p);
-  if (std::string why = Node(p, pg_.page_size).heap_problem(); !why.empty())
-    throw_corrupted(c.pgno, why);  // on the copy, as in touch_root
-  page::header(p)->txnid = pg_.txnid;
-  pg_.free_page(c.pgno, c.txnid);
+  uint8_t* p = copy_node(old, c, &pgno);
   NodeWriter(parent, pg_.page_size).set_child(idx, {pgno, pg_.txnid, 0});
   return p;
 }

@@ -114,6 +114,10 @@ class Tree {
   };
   uint8_t* touch_root();
   uint8_t* touch_child(uint8_t* parent, uint32_t idx);
+  /// The copy of touch_root/touch_child: copies the node `old` (page `was`)
+  /// into a new page (*pgno), checks the copy, stamps it with this txn and
+  /// frees `was`. Throws corrupted (the txn is then broken).
+  uint8_t* copy_node(const uint8_t* old, const page::ChildRef& was, uint64_t* pgno);
   bool locate(std::string_view key, uint32_t* idx, uint32_t* slot) const;
   void descend_for_write(std::string_view key, bool last_child, const uint32_t* idx = nullptr);
   void insert_at(size_t level, uint32_t idx, const page::CellSpec& cell);

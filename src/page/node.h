@@ -221,7 +221,7 @@ class Node {
   /// cache. Requires front_problem() to be empty; the copy has the same
   /// heap_problem() as the source, so a writer checks the copy, which the
   /// copy just brought into the CPU cache (checking the cold source first
-  /// cost 6% of a batch load: Tree::touch_child).
+  /// cost 6% of a batch load: Tree::copy_node).
   void copy_to(uint8_t* dst) const {
     const Header* h = header(p_);
     const size_t front = slot_base(h->prefix_len) + size_t(h->count) * sizeof(Slot);

@@ -158,6 +158,11 @@ std::optional<Txn::CatalogRecord> Txn::catalog_lookup(std::string_view name) {
   return r;
 }
 
+Txn::DbState& Txn::db_state(Dbi dbi) {
+  while (dbs_.size() < dbi) dbs_.push_back(std::make_unique<DbState>());
+  return *dbs_[dbi - 1];
+}
+
 page::TreeRef* Txn::tree_ref(Dbi dbi) {
   if (dbi == kMainDbi) return &meta_.main;
   // A db this txn already reached: no lock, no copy of its name (a dbi,
@@ -170,8 +175,7 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
       throw Error(ErrorCode::bad_dbi, "dbi " + std::to_string(dbi) + " was never opened");
     name = env_.dbi_names[dbi];
   }
-  while (dbs_.size() < dbi) dbs_.push_back(std::make_unique<DbState>());
-  DbState& s = *dbs_[dbi - 1];
+  DbState& s = db_state(dbi);
   if (!s.loaded) {
     auto r = catalog_lookup(name);
     s.loaded = true;
@@ -220,8 +224,7 @@ Dbi Txn::open_db(std::string_view name, bool create, const DbOptions* opts) {
     }
     dbi = Dbi(it - names.begin());
   }
-  while (dbs_.size() < dbi) dbs_.push_back(std::make_unique<DbState>());
-  DbState& s = *dbs_[dbi - 1];
+  DbState& s = db_state(dbi);
   s.loaded = true;
   s.exists = true;
   if (found) {

@@ -127,6 +127,8 @@ class Txn {
     page::DbCompression comp;
   };
   void init_pager();  // the fields every txn's pager shares
+  /// The state of named db `dbi` (> 0), its slot made if this txn has none.
+  DbState& db_state(Dbi dbi);
   /// Read txns: registers the newest commit as the snapshot (renew: in the
   /// slot already held).
   void take_snapshot(bool renew);
