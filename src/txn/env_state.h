@@ -16,6 +16,7 @@
 #include "btree/pager.h"
 #include "compress/codec.h"
 #include "io/file.h"
+#include "txn/catalog_cache.h"
 #include "txn/freelist.h"
 #include "txn/group_commit.h"
 #include "txn/shrink.h"
@@ -91,6 +92,8 @@ struct EnvState {
   std::vector<std::string> dbi_names{std::string()};
   /// Value codecs of the dbs, shared by all txns (src/compress/codec.h).
   compress::CodecCache codecs;
+  /// Named dbs' catalog records, for read txns (src/txn/catalog_cache.h).
+  CatalogCache catalog_cache;
 
   /// fdatasync of the data file.
   void sync_file();

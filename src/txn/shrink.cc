@@ -142,7 +142,7 @@ uint64_t Txn::shrink(uint64_t budget, bool gather) {
       {
         std::lock_guard lk(env_.dbi_mu);
         for (size_t i = 0; i < dbs_.size() && !s; i++)
-          if (dbs_[i]->loaded && dbs_[i]->exists && env_.dbi_names[i + 1] == name) s = dbs_[i].get();
+          if (dbs_[i]->loaded && dbs_[i]->exists && env_.dbi_names[i + 1] == name) s = dbs_[i];
       }
       page::TreeRef& ref = s ? s->ref : rec.ref;
       page::DbCompression& comp = s ? s->comp : rec.comp;

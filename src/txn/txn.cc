@@ -93,7 +93,7 @@ void Txn::renew() {
   if (env_.closed.load()) throw Error(ErrorCode::env_closed, "env is closed");
   if (!reset_) reset();
   take_snapshot(/*renew=*/true);
-  for (auto& d : dbs_) *d = DbState{};  // tree refs of the old snapshot (addresses stay)
+  for (size_t i = 0; i < dbs_.size(); i++) *dbs_[i] = DbState{};  // the old snapshot's (addresses stay)
   main_ = DbState{};
   reset_ = false;
   snap_gen_++;
@@ -159,7 +159,7 @@ std::optional<Txn::CatalogRecord> Txn::catalog_lookup(std::string_view name) {
 }
 
 Txn::DbState& Txn::db_state(Dbi dbi) {
-  while (dbs_.size() < dbi) dbs_.push_back(std::make_unique<DbState>());
+  dbs_.grow_to(dbi);
   return *dbs_[dbi - 1];
 }
 
@@ -168,6 +168,17 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
   // A db this txn already reached: no lock, no copy of its name (a dbi,
   // once opened, names the same db for the env's life).
   if (dbi <= dbs_.size() && dbs_[dbi - 1]->loaded && dbs_[dbi - 1]->exists) return &dbs_[dbi - 1]->ref;
+  // A read txn whose catalog another read txn already looked the db up in
+  // (src/txn/catalog_cache.h): no descent, no lock. Only a dbi that was
+  // opened is ever cached, so the check below is not skipped for others.
+  CatalogCache::Record cached;
+  if (!write_ && env_.catalog_cache.find(dbi, meta_.catalog, &cached) && cached.exists) {
+    DbState& s = db_state(dbi);
+    s.loaded = s.exists = true;
+    s.ref = cached.ref;
+    s.comp = cached.comp;
+    return &s.ref;
+  }
   std::string name;
   {
     std::lock_guard lk(env_.dbi_mu);
@@ -183,6 +194,7 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
     if (r) {
       s.ref = r->ref;
       s.comp = r->comp;
+      if (!write_) env_.catalog_cache.store(dbi, meta_.catalog, {true, s.ref, s.comp});
     }
   }
   if (!s.exists) throw Error(ErrorCode::unknown_db, "db '" + name + "' does not exist");
@@ -337,7 +349,7 @@ const compress::Codec* Txn::codec(Dbi dbi) {
     s = &main_state();
   } else {
     tree_ref(dbi);
-    s = dbs_[dbi - 1].get();
+    s = dbs_[dbi - 1];
   }
   if (s->comp.codec == page::kCodecNone) return nullptr;
   if (!s->codec) {

@@ -179,10 +179,29 @@ class Txn {
   btree::Pager pager_;
   uint32_t reader_slot_ = 0;  // in ReaderTable, or in the lock file (read-only envs)
   std::shared_ptr<const std::vector<uint64_t>> inline_words_;  // with_inline read txns
-  // index = Dbi - 1; boxed for stable addresses (tree_ref()). Not a deque:
-  // an empty std::deque allocates, and most txns never open a named db
-  // (two deques cost a read txn four mallocs, about 30% of its begin/end).
-  std::vector<std::unique_ptr<DbState>> dbs_;
+  // The named dbs' states, index = Dbi - 1, at stable addresses
+  // (tree_ref() hands out pointers into them). The first kInline live in
+  // the txn itself: a read txn per get of a named db (the path store's
+  // pattern) then allocates nothing for it. Not a deque: an empty
+  // std::deque allocates (two cost a read txn four mallocs, about 30% of
+  // its begin/end).
+  class DbStates {
+   public:
+    size_t size() const { return n_; }
+    DbState* operator[](size_t i) { return i < kInline ? &inline_[i] : more_[i - kInline].get(); }
+    /// Makes states up to index n - 1.
+    void grow_to(size_t n) {
+      for (; n_ < n; n_++)
+        if (n_ >= kInline) more_.push_back(std::make_unique<DbState>());
+    }
+
+   private:
+    static constexpr size_t kInline = 4;
+    DbState inline_[kInline];
+    std::vector<std::unique_ptr<DbState>> more_;
+    size_t n_ = 0;
+  };
+  DbStates dbs_;
   DbState main_;             // the main db's compression (its tree is meta_.main)
   std::forward_list<std::string> values_;  // decompressed values handed out by get() (stable)
   std::string packed_;              // a put's compressed value
