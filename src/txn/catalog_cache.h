@@ -12,19 +12,20 @@
 // the same catalog root finds exactly the record its own descent would.
 // Write txns neither read nor fill it: their catalog changes under them.
 //
-// Each cell is a sequence lock, as SnapshotCell (src/txn/env_state.h): a
-// reader copies the words and retries on a torn copy, or gives up and
-// descends. A filler that finds the cell busy skips it.
+// Each cell is a sequence lock (src/util/seqlock.h): a reader copies the
+// words and retries a torn copy a few times, then gives up and descends.
+// A filler that finds another filling the cell skips it. Only records of
+// dbs that exist are kept.
 //
 // Thread-safety: find() and store() from any thread.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <mutex>
 
 #include "page/page.h"
 #include "page/records.h"
+#include "util/seqlock.h"
 
 namespace alder::txn {
 
@@ -33,8 +34,8 @@ class CatalogCache {
   /// Dbis 1..kCells are cached; higher ones always descend.
   static constexpr uint32_t kCells = 16;
 
+  /// A named db's catalog record: its tree and its compression settings.
   struct Record {
-    bool exists = false;
     page::TreeRef ref;
     page::DbCompression comp;
   };
@@ -47,14 +48,14 @@ class CatalogCache {
   void store(uint32_t dbi, const page::TreeRef& catalog, const Record& r);
 
  private:
-  // Words: catalog root, its birth txn, its checksum, exists, then the
-  // TreeRef and the DbCompression.
+  // Words: the catalog root's page number, birth txn and checksum, then
+  // the TreeRef and the DbCompression.
+  static constexpr size_t kKeyWords = 3;
   static constexpr size_t kWords =
-      4 + sizeof(page::TreeRef) / 8 + sizeof(page::DbCompression) / 8;
+      kKeyWords + sizeof(page::TreeRef) / 8 + sizeof(page::DbCompression) / 8;
   static_assert(sizeof(page::TreeRef) % 8 == 0 && sizeof(page::DbCompression) % 8 == 0);
   struct Cell {
-    std::atomic<uint64_t> seq{0};  // odd: being stored; 0: empty
-    std::atomic<uint64_t> words[kWords] = {};
+    util::SeqWords<kWords> words;
     std::mutex store_mu;  // one filler at a time (try_lock)
   };
   Cell cells_[kCells];

@@ -10,21 +10,13 @@ namespace alder::txn {
 void SnapshotCell::store(const Meta& m) {
   uint64_t w[kWords];
   std::memcpy(w, &m, sizeof m);
-  uint64_t s = seq_.load(std::memory_order_relaxed);
-  seq_.store(s + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
-  for (size_t i = 0; i < kWords; i++) words_[i].store(w[i], std::memory_order_relaxed);
-  seq_.store(s + 2, std::memory_order_release);
+  words_.store(w);
 }
 
 Meta SnapshotCell::load() const {
   uint64_t w[kWords];
-  for (;;) {
-    uint64_t s1 = seq_.load(std::memory_order_acquire);
-    if (s1 & 1) continue;
-    for (size_t i = 0; i < kWords; i++) w[i] = words_[i].load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (seq_.load(std::memory_order_relaxed) == s1) break;
+  if (!words_.ever_stored()) return Meta{};  // before open publishes: no reader exists yet
+  while (!words_.load(w, 64)) {
   }
   Meta m;
   std::memcpy(&m, w, sizeof m);

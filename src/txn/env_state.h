@@ -24,15 +24,12 @@
 #include "txn/reader_table.h"
 #include "txn/shared_readers.h"
 #include "txn/writer.h"
+#include "util/seqlock.h"
 
 namespace alder::txn {
 
 /// The latest commit's meta, published to readers with a sequence lock
-/// (Boehm, "Can seqlocks get along with programming language memory
-/// models?", MSPC 2012): the writer makes the count odd, stores the words,
-/// makes it even; a reader retries until it sees the same even count on
-/// both sides of its copy. Words are relaxed atomics, so there is no data
-/// race for the sanitizers to find.
+/// (src/util/seqlock.h); a reader retries until it has a whole copy.
 class SnapshotCell {
  public:
   void store(const Meta& m);
@@ -40,8 +37,7 @@ class SnapshotCell {
 
  private:
   static constexpr size_t kWords = sizeof(Meta) / 8;
-  std::atomic<uint64_t> seq_{0};
-  std::atomic<uint64_t> words_[kWords] = {};
+  util::SeqWords<kWords> words_;
 };
 
 struct EnvState {

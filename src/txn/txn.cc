@@ -171,8 +171,8 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
   // A read txn whose catalog another read txn already looked the db up in
   // (src/txn/catalog_cache.h): no descent, no lock. Only a dbi that was
   // opened is ever cached, so the check below is not skipped for others.
-  CatalogCache::Record cached;
-  if (!write_ && env_.catalog_cache.find(dbi, meta_.catalog, &cached) && cached.exists) {
+  CatalogRecord cached;
+  if (!write_ && env_.catalog_cache.find(dbi, meta_.catalog, &cached)) {
     DbState& s = db_state(dbi);
     s.loaded = s.exists = true;
     s.ref = cached.ref;
@@ -194,7 +194,7 @@ page::TreeRef* Txn::tree_ref(Dbi dbi) {
     if (r) {
       s.ref = r->ref;
       s.comp = r->comp;
-      if (!write_) env_.catalog_cache.store(dbi, meta_.catalog, {true, s.ref, s.comp});
+      if (!write_) env_.catalog_cache.store(dbi, meta_.catalog, *r);
     }
   }
   if (!s.exists) throw Error(ErrorCode::unknown_db, "db '" + name + "' does not exist");

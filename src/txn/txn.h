@@ -122,10 +122,7 @@ class Txn {
     std::shared_ptr<const compress::Codec> codec;  // loaded on first use
   };
   /// The catalog record of a named db (or kMainCompressionKey).
-  struct CatalogRecord {
-    page::TreeRef ref;
-    page::DbCompression comp;
-  };
+  using CatalogRecord = CatalogCache::Record;
   void init_pager();  // the fields every txn's pager shares
   /// The state of named db `dbi` (> 0), its slot made if this txn has none.
   DbState& db_state(Dbi dbi);
