@@ -62,6 +62,34 @@ TEST(WriteRoom, APutThatFitsDoesNoFileIo) {
   EXPECT_GT(did_io, 0u);
 }
 
+// A del of a missing key as a txn's first change of the tree copies no
+// page (Tree::del locates first); once the txn has changed the tree, a del
+// descends once, copying the pages on its path.
+TEST(WriteRoom, AMissingKeysDelCopiesNothingUntilTheTreeChanged) {
+  alder_test::TempDir dir;
+  alder::Env env = alder::Env::open(dir.file("db"), alder_test::fast_options());
+  {
+    alder::Txn w = env.begin_write();
+    for (int i = 0; i < 5000; i++) w.put(alder_test::num_key(i), std::string(100, 'v'));
+    w.commit();
+  }
+  alder::Txn w = env.begin_write();
+  const uint64_t room = w.write_room();
+  EXPECT_FALSE(w.del("missing"));
+  EXPECT_EQ(w.write_room(), room) << "a missing key's del copied pages";
+  EXPECT_TRUE(w.del(alder_test::num_key(10)));
+  const uint64_t after_first = w.write_room();
+  EXPECT_LT(after_first, room);
+  EXPECT_FALSE(w.del(alder_test::num_key(10)));  // gone now: one descent, nothing to remove
+  EXPECT_TRUE(w.del(alder_test::num_key(4990)));
+  w.commit();
+  alder::Txn r = env.begin_read();
+  EXPECT_FALSE(r.get(alder_test::num_key(10)).has_value());
+  EXPECT_FALSE(r.get(alder_test::num_key(4990)).has_value());
+  EXPECT_TRUE(r.get(alder_test::num_key(11)).has_value());
+  EXPECT_TRUE(env.verify().ok());
+}
+
 TEST(WriteRoom, ReadTxnsHaveNoneAndFinishedTxnsThrow) {
   alder_test::TempDir dir;
   alder::Env env = alder::Env::open(dir.file("db"));
