@@ -323,7 +323,7 @@ void Tree::insert_at(size_t level, uint32_t idx, const page::CellSpec& cell) {
     }
     NodeWriter(rp, ps).rebuild(type, pg_.txnid, {first});
   } else {
-    std::deque<std::string> keys;
+    page::KeyArena keys;
     std::vector<page::CellSpec> cells;
     cells.reserve(old_count + 1);
     page::gather_cells(n, keys, cells);
@@ -430,7 +430,7 @@ void Tree::remove_child(uint8_t* parent, uint32_t idx) {
     NodeWriter(parent, pg_.page_size).remove(idx);
     return;
   }
-  std::deque<std::string> keys;
+  page::KeyArena keys;
   std::vector<page::CellSpec> cells;
   page::gather_cells(n, keys, cells);
   cells.erase(cells.begin());
@@ -469,7 +469,7 @@ void Tree::rebalance(size_t level) {
     ChildRef lref = parent.child(li), rref = parent.child(ri);
     const uint8_t* lp = read_node(pg_, lref, type == page::kLeaf);
     const uint8_t* rp = read_node(pg_, rref, type == page::kLeaf);
-    std::deque<std::string> keys;
+    page::KeyArena keys;
     std::vector<page::CellSpec> cells;
     page::gather_cells(Node(lp, ps), keys, cells);
     size_t first_right = cells.size();

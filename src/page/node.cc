@@ -277,15 +277,26 @@ void NodeWriter::rebuild(uint8_t type, uint64_t txnid,
   std::memcpy(p_, q, psize_);
 }
 
-void gather_cells(const Node& node, std::deque<std::string>& keys,
-                  std::vector<CellSpec>& specs) {
+void gather_cells(const Node& node, KeyArena& keys, std::vector<CellSpec>& specs) {
   const uint32_t n = node.count();
+  const std::string_view prefix = node.prefix();
+  // Slot 0 of a branch has no key (minus infinity).
+  const uint32_t first_key = node.is_leaf() ? 0 : 1;
+  size_t total = 0;
+  for (uint32_t i = first_key; i < n; i++) total += prefix.size() + node.suffix(i).size();
+  char* at = nullptr;
+  if (total) {
+    keys.push_back(std::make_unique<char[]>(total));
+    at = keys.back().get();
+  }
   for (uint32_t i = 0; i < n; i++) {
     CellSpec c;
-    if (node.is_leaf() || i > 0) {
-      keys.emplace_back();
-      node.key(i, keys.back());
-      c.key = keys.back();
+    if (i >= first_key) {
+      const std::string_view s = node.suffix(i);
+      std::memcpy(at, prefix.data(), prefix.size());
+      std::memcpy(at + prefix.size(), s.data(), s.size());
+      c.key = {at, prefix.size() + s.size()};
+      at += c.key.size();
     }
     c.slot_flags = node.slot(i).klen & kSlotOverflow;
     const uint8_t* pl = node.payload(i);
@@ -349,7 +360,7 @@ NodeWriter::Result NodeWriter::insert(uint32_t idx, const CellSpec& cell) {
   if (!(h->flags & kHasHoles) && (minus_inf || cell.key.starts_with(pre)) &&
       !prefix_can_grow(cell.key))
     return kFull;
-  std::deque<std::string> keys;
+  KeyArena keys;
   std::vector<CellSpec> cells;
   cells.reserve(h->count + 1);
   gather_cells(Node(p_, psize_), keys, cells);

@@ -32,7 +32,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <deque>
+#include <memory>
 #include <vector>
 
 #include "page/page.h"
@@ -271,10 +271,16 @@ class NodeWriter {
   uint32_t psize_;
 };
 
-/// Reads every cell of node into specs, keys materialized into keys (which
-/// must outlive specs; a deque keeps them in place). Payloads point into
-/// the node's page.
-void gather_cells(const Node& node, std::deque<std::string>& keys,
-                  std::vector<CellSpec>& specs);
+/// Where gather_cells() puts the keys it materializes (prefix + suffix):
+/// one block per node gathered, kept while the arena lives, so the views
+/// into it stay valid while more nodes are gathered (a merge gathers two).
+/// One allocation per node instead of one per key (a std::string per key
+/// was 6-10% of a path store link load in malloc, copies and frees).
+using KeyArena = std::vector<std::unique_ptr<char[]>>;
+
+/// Reads every cell of node into specs (appended), keys materialized into
+/// a new block of `keys`, which must outlive specs. Payloads point into the
+/// node's page.
+void gather_cells(const Node& node, KeyArena& keys, std::vector<CellSpec>& specs);
 
 }  // namespace alder::page
