@@ -49,12 +49,16 @@ CellSpec branch_cell(std::string_view key, const ChildRef& ref) {
   return c;
 }
 
+size_t Node::copy_key(uint32_t i, char* dst) const {
+  const std::string_view p = prefix(), s = suffix(i);
+  std::memcpy(dst, p.data(), p.size());
+  std::memcpy(dst + p.size(), s.data(), s.size());
+  return p.size() + s.size();
+}
+
 void Node::key(uint32_t i, std::string& out) const {
-  auto p = prefix();
-  auto s = suffix(i);
-  out.resize(p.size() + s.size());
-  std::memcpy(out.data(), p.data(), p.size());
-  std::memcpy(out.data() + p.size(), s.data(), s.size());
+  out.resize(key_size(i));
+  copy_key(i, out.data());
 }
 
 uint32_t Node::cell_size(uint32_t i) const {
@@ -279,11 +283,10 @@ void NodeWriter::rebuild(uint8_t type, uint64_t txnid,
 
 void gather_cells(const Node& node, KeyArena& keys, std::vector<CellSpec>& specs) {
   const uint32_t n = node.count();
-  const std::string_view prefix = node.prefix();
   // Slot 0 of a branch has no key (minus infinity).
   const uint32_t first_key = node.is_leaf() ? 0 : 1;
   size_t total = 0;
-  for (uint32_t i = first_key; i < n; i++) total += prefix.size() + node.suffix(i).size();
+  for (uint32_t i = first_key; i < n; i++) total += node.key_size(i);
   char* at = nullptr;
   if (total) {
     keys.push_back(std::make_unique<char[]>(total));
@@ -292,10 +295,7 @@ void gather_cells(const Node& node, KeyArena& keys, std::vector<CellSpec>& specs
   for (uint32_t i = 0; i < n; i++) {
     CellSpec c;
     if (i >= first_key) {
-      const std::string_view s = node.suffix(i);
-      std::memcpy(at, prefix.data(), prefix.size());
-      std::memcpy(at + prefix.size(), s.data(), s.size());
-      c.key = {at, prefix.size() + s.size()};
+      c.key = {at, node.copy_key(i, at)};
       at += c.key.size();
     }
     c.slot_flags = node.slot(i).klen & kSlotOverflow;

@@ -141,6 +141,10 @@ class Node {
     if (uint32_t(s.off) + k > psize_) throw_bad_cell(i);
     return {reinterpret_cast<const char*>(p_ + s.off), k};
   }
+  /// Bytes of the full key of slot i (prefix + suffix).
+  size_t key_size(uint32_t i) const { return prefix().size() + suffix(i).size(); }
+  /// Writes the full key of slot i to dst (key_size(i) bytes); returns its size.
+  size_t copy_key(uint32_t i, char* dst) const;
   /// The full key of slot i, written into out (prefix + suffix).
   void key(uint32_t i, std::string& out) const;
   std::string key(uint32_t i) const {
