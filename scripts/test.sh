@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets up the machine (scripts/setup.sh) and runs the whole test suite:
 #   1. RelWithDebInfo build in build/,               all tests
-#   2. ASan+UBSan build in build-asan/ (tests only), all tests
+#   2. ASan+UBSan build in build-asan/ (tests only), all tests (the test
+#      sources themselves with ASan only: tests/CMakeLists.txt says why)
 #   3. TSan build in build-tsan/ (tests only),       tests matching "Concurrency"
+#      (it compiles only the test files that define such suites)
 #   4. the Erlang binding: bindings/erlang/test.sh   (rebar3 eunit)
 #   5. the libFuzzer targets, 30 s each: scripts/fuzz.sh 30
 # Each stage header shows the seconds since the start ("[N s]"). Ends with
