@@ -1,6 +1,8 @@
 // Txn::write_room(): a put that fits in the room it reports does no file
-// I/O (no early write of dirty pages, no growth of the file), which is
-// what lets the Erlang binding run such puts on a normal scheduler.
+// I/O (no early write of dirty pages, no growth of the file), and
+// Txn::commit_needs_sync(): a commit it clears makes no fdatasync. That is
+// what lets the Erlang binding run such puts and commits on a normal
+// scheduler.
 #include <random>
 #include <string>
 
@@ -15,14 +17,16 @@ namespace {
 using alder::io::IoOp;
 using alder::io::IoVerdict;
 
-/// Counts the page writes and file growths the env makes.
+/// Counts the page writes and file growths the env makes, and its syncs.
 class IoCounter : public alder::io::FaultHook {
  public:
   IoVerdict before(IoOp op, int, uint64_t) override {
     if (op == IoOp::write || op == IoOp::grow) ++io;
+    if (op == IoOp::sync) ++syncs;
     return IoVerdict::perform();
   }
   uint64_t io = 0;
+  uint64_t syncs = 0;
 };
 
 TEST(WriteRoom, APutThatFitsDoesNoFileIo) {
@@ -147,6 +151,92 @@ TEST(WriteRoom, BatchWriteFitsMeansNoFileIo) {
   }
   EXPECT_GT(fitted, 700u);
   EXPECT_GT(refused, 0u);
+}
+
+// commit_needs_sync() in no_sync mode: every commit that autosyncs was
+// announced, and most commits far from the bound are cleared. The workload
+// frees pages in every way a commit can: copies of tree paths, deletes,
+// and large values (overflow runs) replaced.
+TEST(WriteRoom, EveryCommitThatSyncsWasAnnounced) {
+  alder_test::TempDir dir;
+  alder::EnvOptions o = alder_test::fast_options();
+  o.autosync_bytes = 256 << 10;
+  IoCounter hook;
+  alder::Env env = alder::detail::EnvAccess::open_with_hook(dir.file("db"), o, &hook);
+  {
+    // Pages are held back only once a sync references them.
+    alder::Txn w = env.begin_write();
+    for (int i = 0; i < 3000; i++) w.put(alder_test::num_key(i, 8), std::string(300, 'v'));
+    w.commit();
+    env.sync();
+  }
+  std::mt19937_64 rng(11);
+  uint64_t synced = 0, cleared = 0;
+  for (int t = 0; t < 1500; t++) {
+    alder::Txn w = env.begin_write();
+    const int puts = rng() % 8 == 0 ? 50 : 1;
+    for (int i = 0; i < puts; i++) {
+      const std::string key = alder_test::num_key(rng() % 3000, 8);
+      if (rng() % 5 == 0) {
+        w.del(key);
+      } else {
+        const size_t len = rng() % 6 == 0 ? 5000 + rng() % 30000 : 10 + rng() % 400;
+        w.put(key, std::string(len, 'v'));
+      }
+    }
+    const bool needs = w.commit_needs_sync();
+    const uint64_t before = hook.syncs;
+    w.commit();
+    if (hook.syncs != before) {
+      EXPECT_TRUE(needs) << "commit " << t << " synced unannounced";
+      synced++;
+    }
+    cleared += !needs;
+  }
+  EXPECT_GT(synced, 10u);     // the bound was passed again and again
+  EXPECT_GT(cleared, 1000u);  // and most commits were cleared
+  EXPECT_TRUE(env.verify().ok());
+}
+
+// The other answers: the durable modes always sync; a read txn, a write
+// txn that wrote nothing, and no_sync with autosync off never do; a
+// finished txn throws.
+TEST(WriteRoom, CommitNeedsSyncPerModeAndTxn) {
+  alder_test::TempDir dir;
+  for (alder::Durability d : {alder::Durability::sync, alder::Durability::no_meta_sync,
+                              alder::Durability::no_sync}) {
+    alder::EnvOptions o;
+    o.durability = d;
+    o.autosync_bytes = UINT64_MAX;  // never, for no_sync
+    alder::Env env = alder::Env::open(dir.file("db" + std::to_string(int(d))), o);
+    alder::Txn w = env.begin_write();
+    EXPECT_FALSE(w.commit_needs_sync());  // nothing written
+    w.put("k", "v");
+    EXPECT_EQ(w.commit_needs_sync(), d != alder::Durability::no_sync);
+    w.commit();
+    EXPECT_ALDER_ERROR(alder::ErrorCode::txn_finished, (void)w.commit_needs_sync());
+    alder::Txn r = env.begin_read();
+    EXPECT_FALSE(r.commit_needs_sync());
+  }
+}
+
+// PathStore::try_begin_batch(): nullopt while another write txn runs, a
+// batch otherwise; its commit_needs_sync() answers as its txn's.
+TEST(WriteRoom, TryBeginBatchDoesNotWait) {
+  alder_test::TempDir dir;
+  alder::Env env = alder::Env::open(dir.file("db"), alder_test::fast_options());
+  alder::PathStore store(env);
+  {
+    alder::Txn other = env.begin_write();
+    EXPECT_FALSE(store.try_begin_batch().has_value());
+  }
+  std::optional<alder::PathStore::Batch> b = store.try_begin_batch();
+  ASSERT_TRUE(b.has_value());
+  b->write("a", "1");
+  EXPECT_FALSE(b->commit_needs_sync());
+  b->commit();
+  EXPECT_ALDER_ERROR(alder::ErrorCode::txn_finished, (void)b->commit_needs_sync());
+  EXPECT_EQ(store.read("a"), std::optional<std::string>("1"));
 }
 
 }  // namespace

@@ -432,6 +432,18 @@ class Txn {
   /// every write. Throws txn_finished after commit/abort. Thread-safety: as
   /// every call of the txn (one thread at a time).
   std::uint64_t write_room() const;
+  /// Write txns: whether commit() would call fdatasync, that is wait for
+  /// the disk: always with Durability::sync (commit() waits for its
+  /// group's sync; commit(CommitFlags::no_wait) does not) and
+  /// no_meta_sync; with no_sync when this commit may pass the autosync
+  /// bound (EnvOptions::autosync_bytes). Conservative: false means the
+  /// commit surely makes no sync (its page and meta writes go to the page
+  /// cache), true that it may. False for a read txn and for a write txn
+  /// that wrote nothing. For a caller that must not block (an Erlang NIF
+  /// on a normal scheduler, bindings/erlang), beside write_room(). The
+  /// answer changes with every write. Throws txn_finished after
+  /// commit/abort. Thread-safety: as every call of the txn.
+  bool commit_needs_sync() const;
 
   /// Opens a named db, creating it with DbFlags::create (write txn only).
   /// An empty name returns the main db. Throws unknown_db, dbs_full,

@@ -238,6 +238,11 @@ class PathStore {
   /// write methods of this PathStore called from the batch's thread throw
   /// busy (use the Batch instead).
   Batch begin_batch();
+  /// begin_batch() without the wait: nullopt when another write txn of
+  /// the env is running (Env::try_begin_write). For a caller that must not
+  /// block (the Erlang binding's normal schedulers). Throws as
+  /// begin_batch().
+  std::optional<Batch> try_begin_batch();
   /// Commits b atomically; same as b.commit().
   void commit_batch(Batch& b);
 
@@ -297,6 +302,11 @@ class PathStore::Batch {
   /// caller that must not block (the Erlang binding's normal schedulers).
   /// Throws txn_finished when the batch is finished.
   bool write_fits(std::size_t value_bytes);
+  /// Whether commit() would wait for the disk (an fdatasync):
+  /// Txn::commit_needs_sync() of the batch's txn. Conservative: false
+  /// means it surely does not. Throws txn_finished when the batch is
+  /// finished.
+  bool commit_needs_sync();
 
  private:
   friend class PathStore;

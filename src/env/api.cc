@@ -162,6 +162,7 @@ static const detail::TxnImpl& live_txn(const std::unique_ptr<detail::TxnImpl>& t
 bool Txn::read_only() const { return live_txn(impl_).core.read_only(); }
 std::uint64_t Txn::id() const { return live_txn(impl_).core.id(); }
 std::uint64_t Txn::write_room() const { return live_txn(impl_).core.write_room(); }
+bool Txn::commit_needs_sync() const { return live_txn(impl_).core.commit_needs_sync(); }
 
 Dbi Txn::open_db(std::string_view name, DbFlags flags) {
   return impl().core.open_db(name, flags == DbFlags::create);

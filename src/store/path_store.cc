@@ -245,14 +245,30 @@ struct PathBatchImpl {
 
 namespace alder {
 
-PathStore::Batch PathStore::begin_batch() {
-  auto& st = live(impl_);
-  check_no_own_batch(st);
-  Txn txn = st.env->begin_write();
+namespace {
+
+/// The batch of write txn `txn`, owned by the calling thread.
+std::unique_ptr<detail::PathBatchImpl> batch_on(detail::PathStoreImpl& st, Txn txn) {
   auto b = std::make_unique<detail::PathBatchImpl>(st, std::move(txn));
   st.batch_owner.store(std::this_thread::get_id());
   b->owner_set = true;
-  return Batch(std::move(b));
+  return b;
+}
+
+}  // namespace
+
+PathStore::Batch PathStore::begin_batch() {
+  auto& st = live(impl_);
+  check_no_own_batch(st);
+  return Batch(batch_on(st, st.env->begin_write()));
+}
+
+std::optional<PathStore::Batch> PathStore::try_begin_batch() {
+  auto& st = live(impl_);
+  check_no_own_batch(st);
+  std::optional<Txn> txn = st.env->try_begin_write();
+  if (!txn) return std::nullopt;
+  return Batch(batch_on(st, std::move(*txn)));
 }
 
 void PathStore::commit_batch(Batch& b) { b.commit(); }
@@ -333,6 +349,8 @@ void PathStore::Batch::abort() noexcept {
 }
 
 bool PathStore::Batch::open() const noexcept { return impl_ && impl_->open; }
+
+bool PathStore::Batch::commit_needs_sync() { return open_batch(impl_).txn.commit_needs_sync(); }
 
 bool PathStore::Batch::write_fits(std::size_t value_bytes) {
   auto& b = open_batch(impl_);

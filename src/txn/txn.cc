@@ -528,6 +528,26 @@ uint64_t Txn::write_room() const {
   return std::min(spill, file > used ? file - used : 0);
 }
 
+bool Txn::commit_needs_sync() const {
+  check_usable();
+  if (!write_ || gen_ == 0) return false;  // such a commit writes nothing
+  if (env_.durability != Durability::no_sync) return true;  // sync, no_meta_sync
+  // no_sync: commit_meta() syncs once the held-back pages pass the
+  // autosync bound. This commit adds the pages it freed that the synced
+  // tree references (those freed so far, held_by_sync()), plus what
+  // saving the free space and the catalog then frees: at most a few
+  // copies of each tree's path, for which the margin below allows four.
+  // A commit that shrinks the file moves pages (freeing more) and may end
+  // below either high-water mark the bound is taken from: counted as one
+  // that may sync.
+  const WriterState& w = **writer_;
+  if (shrink_step(w) != ShrinkStep::none) return true;
+  const uint64_t margin = 4 * (uint64_t(meta_.free.depth) + meta_.catalog.depth + 4);
+  const uint64_t may_hold = w.held_pages + free_->held_by_sync() + margin;
+  const uint64_t npages = std::min(meta_.npages, free_->npages());
+  return may_hold > autosync_limit(env_, npages) / env_.page_size;
+}
+
 void Txn::spill_if_needed() {
   ALDER_DCHECK(write_ && pager_.dirty);
   if (pager_.dirty->bytes() <= env_.spill_bytes) return;

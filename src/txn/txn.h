@@ -45,6 +45,7 @@ class Txn {
   /// alder::Txn::write_room(): bytes of pages this write txn can dirty
   /// before a write spills or grows the file; 0 for read txns.
   uint64_t write_room() const;
+  bool commit_needs_sync() const;
   bool finished() const { return finished_; }
   uint64_t id() const { return id_; }
   /// Bumped by every write; cursors re-seek when it changed.

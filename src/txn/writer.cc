@@ -60,6 +60,11 @@ void ensure_pages(EnvState& env, WriterState& w, uint64_t pages) {
   w.file_size = target;
 }
 
+uint64_t autosync_limit(const EnvState& env, uint64_t npages) {
+  return env.autosync_bytes ? env.autosync_bytes
+                            : std::max<uint64_t>(1 << 20, npages * env.page_size / 8);
+}
+
 void sync_committed(EnvState& env, WriterState& w) {
   if (env.writer.failed.load())
     throw Error(ErrorCode::env_failed, "an earlier write failed; reopen the env");
@@ -110,10 +115,7 @@ void commit_meta(EnvState& env, WriterState& w, Meta& meta, std::vector<uint64_t
   }
   // Auto-sync: bound the pages an unsynced env holds back (EnvOptions).
   w.held_pages += held_by_sync;
-  const uint64_t limit = env.autosync_bytes
-                             ? env.autosync_bytes
-                             : std::max<uint64_t>(1 << 20, meta.npages * env.page_size / 8);
-  const bool synced_commit = w.held_pages > limit / env.page_size;
+  const bool synced_commit = w.held_pages > autosync_limit(env, meta.npages) / env.page_size;
   const GroupCommit::State synced = env.group.state();
   const int slot = 1 - synced.slot;
   // Without a sync, every commit rewrites this slot, which then holds the

@@ -124,6 +124,10 @@ class Writer {
 /// Makes the file at least `pages` long, growing in steps of 1/8 of the
 /// file (at least 1 MiB) up to max_size, blocks reserved. Throws no_space.
 void ensure_pages(EnvState& env, WriterState& w, uint64_t pages);
+/// The autosync bound of the no-sync modes in bytes (EnvOptions::
+/// autosync_bytes; 0 there: 1/8 of a file of `npages` pages, at least
+/// 1 MiB): commit_meta() syncs once the held-back pages pass it.
+uint64_t autosync_limit(const EnvState& env, uint64_t npages);
 /// Serial modes: makes every committed page and meta durable (Env::sync,
 /// close). Throws env_failed after an earlier failure, io_error / no_space.
 /// Durability::sync envs wait for GroupCommit instead (sync_env()).

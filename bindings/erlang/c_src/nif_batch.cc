@@ -71,10 +71,6 @@ ERL_NIF_TERM nif_batch_begin(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
 
 namespace {
 
-/// Largest value a batch write copies on a normal scheduler (the same
-/// bound as a read's copy, nif_store_read.cc).
-constexpr std::size_t kNormalMaxWriteBytes = 64 * 1024;
-
 // The dirty-scheduler half of batch_write: may wait for the batch's lock
 // and do file I/O.
 ERL_NIF_TERM batch_write_dirty(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {

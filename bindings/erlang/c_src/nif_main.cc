@@ -1,10 +1,10 @@
 // The NIF library: load callback and function table of the Erlang module
 // alder_nif. Every function that touches an Env, a transaction or the store
 // runs on a dirty I/O scheduler, except the single-path store reads
-// (store_read/get/type/list/resolve) and batch_write: they start on a
-// normal scheduler with bounded work and reschedule themselves as dirty I/O
-// when it would be more (nif_store_read.cc) or could touch the file
-// (nif_batch.cc). thread_counts/0 and dirty_flags/0 touch no data.
+// (store_read/get/type/list/resolve), store_write and batch_write: they
+// start on a normal scheduler with bounded work and reschedule themselves
+// as dirty I/O when it would be more (nif_store_read.cc) or could wait for
+// the writer or the disk (nif_store.cc, nif_batch.cc). thread_counts/0 and dirty_flags/0 touch no data.
 #include <erl_nif.h>
 
 #include "nif_funcs.h"
@@ -46,7 +46,7 @@ ErlNifFunc g_funcs[] = {
     {"txn_prefix", 3, nif_txn_prefix, kIo},
     {"txn_commit", 1, nif_txn_commit, kIo},
     {"txn_abort", 1, nif_txn_abort, kIo},
-    {"store_write", 3, nif_store_write, kIo},
+    {"store_write", 3, nif_store_write, kNormal},
     {"store_write_many", 2, nif_store_write_many, kIo},
     {"store_read", 2, nif_store_read, kNormal},
     {"store_read_many", 2, nif_store_read_many, kIo},

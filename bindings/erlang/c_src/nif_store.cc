@@ -3,7 +3,22 @@
 // (read, get, type, list, resolve) are in nif_store_read.cc. Paths are binaries here: the Erlang side joins segment
 // lists with "/" (alder_store:path/2). Writes pass the writer gate.
 // An env opened without the path_store flag answers {error, no_path_store}.
+//
+// store_write starts on a normal scheduler and writes and commits there
+// when that cannot wait: the env's writer is free
+// (PathStore::try_begin_batch), the value is at most kNormalMaxWriteBytes
+// and the txn has room for it without file I/O (Batch::write_fits), and
+// the commit makes no fdatasync (Batch::commit_needs_sync: a no_sync
+// store's commit below its autosync bound; a sync store's commit with
+// CommitFlags::no_wait, whose durability the caller learns later). Its
+// page and meta writes then go to the page cache. Otherwise it is handed
+// to a dirty I/O scheduler with enif_schedule_nif, where the same write
+// may wait. Why: a dirty call costs two scheduler hand-offs, about 14 us
+// of a 25 us single write (docs/DECISIONS.md, "Single store writes on
+// normal schedulers"). The other writes always run on dirty I/O.
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,11 +56,11 @@ ERL_NIF_TERM with_store_writer(ErlNifEnv* env, EnvRes& e, F&& f) {
 
 }  // namespace
 
-// store_write(Env, Path, Value) -> ok | wait | {durable_wait, Ref} |
-// {error, Reason}. {durable_wait, Ref}: committed, and the caller gets
-// {alder_durable, Ref, ok | {error, Reason}} once it is durable
-// (nif_durable.h; Durability::sync envs).
-ERL_NIF_TERM nif_store_write(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
+namespace {
+
+// The dirty-scheduler half of store_write: may wait for the writer and
+// for the disk.
+ERL_NIF_TERM store_write_dirty(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   EnvRes* e = get_env_res(env, argv[0]);
   std::string_view path, value;
   if (!e || !get_bytes(env, argv[1], &path) || !get_bytes(env, argv[2], &value)) {
@@ -60,6 +75,56 @@ ERL_NIF_TERM nif_store_write(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     b.write(path, value);
     return durable_wait(env, *e, b.commit(alder::CommitFlags::no_wait));
   });
+}
+
+}  // namespace
+
+// store_write(Env, Path, Value) -> ok | wait | {durable_wait, Ref} |
+// {error, Reason}. {durable_wait, Ref}: committed, and the caller gets
+// {alder_durable, Ref, ok | {error, Reason}} once it is durable
+// (nif_durable.h; Durability::sync envs). Normal scheduler unless it could
+// wait (see the top of this file).
+ERL_NIF_TERM nif_store_write(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[]) {
+  EnvRes* e = get_env_res(env, argv[0]);
+  std::string_view path, value;
+  if (!e || !get_bytes(env, argv[1], &path) || !get_bytes(env, argv[2], &value)) {
+    return enif_make_badarg(env);
+  }
+  bool reschedule = value.size() > kNormalMaxWriteBytes;
+  ERL_NIF_TERM out = atoms.ok;
+  if (!reschedule) {
+    out = guarded(env, [&]() -> ERL_NIF_TERM {
+      std::shared_lock<std::shared_mutex> lk(e->mu, std::try_to_lock);
+      if (!lk.owns_lock()) {  // being closed or reset
+        reschedule = true;
+        return atoms.ok;
+      }
+      if (!e->env) return error_for(env, alder::ErrorCode::env_closed);
+      if (!e->store) return make_error(env, atoms.no_path_store);
+      ShortWriter w(env, *e);
+      if (!w.entered()) return w.refusal();
+      // A batch given up below is aborted by its destructor: nothing
+      // written, and the dirty half starts afresh.
+      std::optional<alder::PathStore::Batch> b = e->store->try_begin_batch();
+      if (!b || !b->write_fits(value.size())) {
+        reschedule = true;
+        return atoms.ok;
+      }
+      b->write(path, value);
+      if (e->notifier) return durable_wait(env, *e, b->commit(alder::CommitFlags::no_wait));
+      if (b->commit_needs_sync()) {
+        reschedule = true;
+        return atoms.ok;
+      }
+      b->commit();
+      return atoms.ok;
+    });
+  }
+  if (reschedule) {
+    return enif_schedule_nif(env, "store_write", ERL_NIF_DIRTY_JOB_IO_BOUND, store_write_dirty,
+                             argc, argv);
+  }
+  return out;
 }
 
 // store_write_many(Env, [{Path, Value}]) -> ok | wait | {error, Reason}:

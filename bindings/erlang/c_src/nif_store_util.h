@@ -18,6 +18,10 @@
 
 namespace alder_nif {
 
+/// Largest value a write copies on a normal scheduler (store_write,
+/// batch_write; the same bound as a read's copy, nif_store_read.cc).
+constexpr std::size_t kNormalMaxWriteBytes = 64 * 1024;
+
 /// After a durable store write committed with CommitFlags::no_wait: hands
 /// the wait for its sync to e's DurableNotifier and answers
 /// {durable_wait, Ref}; the calling process then gets {alder_durable, Ref,
