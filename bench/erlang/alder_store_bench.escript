@@ -63,15 +63,22 @@ main(Args) ->
     %% of them.
     persistent_term:put({?MODULE, keys}, list_to_tuple([key(I) || I <- lists:seq(0, N - 1)])),
     persistent_term:put({?MODULE, values}, list_to_tuple([value(I) || I <- lists:seq(0, N - 1)])),
-    R = rate(N, fun() -> reads(S1, ReadOrder) end),
-    RM = rate(N, fun() -> read_many(S1, ReadOrder) end),
+    %% The read phases walk a list of {Key, Expected} pairs made before they
+    %% start, in read order, of binaries made in that order: the loop's own
+    %% memory accesses run in sequence, as the C++ bench's loop makes its key
+    %% and expected value in registers and cache. Fetching them from the
+    %% tuples above by index instead cost a cache miss or two a read: 1.6-2.2
+    %% against 1.0-1.5 us a read (probe, 100,000 keys, six rounds, 2026-12-03).
+    ReadPairs = [{make_key(I), make_value(I)} || I <- ReadOrder],
+    R = rate(N, fun() -> reads(S1, ReadPairs) end),
+    RM = rate(N, fun() -> read_many(S1, ReadPairs) end),
     S2 = store(Base, "batched"),
     WB = rate(N, fun() -> write_batched(S2, N) end),
     S4 = store(Base, "write-many"),
     WM = rate(N, fun() -> write_many(S4, N) end),
-    R8 = rate(N, fun() -> parallel_reads(S1, ReadOrder, 8) end),
-    R64 = rate(N, fun() -> parallel_reads(S1, ReadOrder, 64) end),
-    DR = rate(N, fun() -> device_reads(S1, ReadOrder) end),
+    R8 = parallel_reads(S1, ReadPairs, 8),
+    R64 = parallel_reads(S1, ReadPairs, 64),
+    DR = rate(N, fun() -> device_reads(S1, ReadPairs) end),
     NT = max(100, N div 10),
     DT = rate(NT, fun() -> [{ok, simple} = alder_store_device:type(S1, #{<<"type">> => key(I)}, #{})
                             || I <- lists:sublist(ReadOrder, NT)] end),
@@ -176,14 +183,23 @@ write_many(S, N) ->
     [ok = alder_store:write_many(S, [{key(I), value(I)} || I <- lists:seq(I0, min(N, I0 + 1000) - 1)])
      || I0 <- lists:seq(0, N - 1, 1000)].
 
-parallel_reads(S, Order, P) ->
+%% Reads/s of all pairs split over P processes. Each process gets its
+%% chunk (copied into its heap) before the clock starts, then waits for
+%% `go`.
+parallel_reads(S, Pairs, P) ->
     Self = self(),
-    Chunks = split(Order, (length(Order) + P - 1) div P),
+    Chunks = split(Pairs, (length(Pairs) + P - 1) div P),
     Pids = [spawn_link(fun() ->
+                               Self ! {ready, self()},
+                               receive go -> ok end,
                                reads(S, C),
                                Self ! {read_done, self()}
                        end) || C <- Chunks],
-    [receive {read_done, Pid} -> ok end || Pid <- Pids].
+    [receive {ready, Pid} -> ok end || Pid <- Pids],
+    rate(length(Pairs), fun() ->
+        [Pid ! go || Pid <- Pids],
+        [receive {read_done, Pid} -> ok end || Pid <- Pids]
+    end).
 
 %% N single-write durable commits of key-<i>, split over P processes.
 durable_writes(S, N, P) ->
@@ -195,25 +211,21 @@ durable_writes(S, N, P) ->
                        end) || J <- lists:seq(0, P - 1)],
     [receive {write_done, Pid} -> ok end || Pid <- Pids].
 
-%% Reads and checks every key of Is (a loop: no list of results is built).
-%% The keys and expected values come from the tuples made before the read
-%% phases, fetched once per loop rather than by key/1 and value/1 per read:
-%% with two persistent_term lookups per read the "read" row was 21-27%
-%% lower (--n 100000, two interleaved pairs of runs, 2026-12-03).
-reads(S, Is) -> reads(S, Is, persistent_term:get({?MODULE, keys}), persistent_term:get({?MODULE, values})).
+%% Reads and checks every {Key, Expected} pair (a loop: no list of results
+%% is built).
+reads(_, []) -> ok;
+reads(S, [{K, V} | Pairs]) ->
+    check_pair(alder_store:read(S, K), V, K),
+    reads(S, Pairs).
 
-reads(_, [], _, _) -> ok;
-reads(S, [I | Is], Ks, Vs) ->
-    check_read(alder_store:read(S, element(I + 1, Ks)), element(I + 1, Vs), I),
-    reads(S, Is, Ks, Vs).
+device_reads(_, []) -> ok;
+device_reads(S, [{K, V} | Pairs]) ->
+    check_pair(alder_store_device:read(S, #{<<"read">> => K}, #{}), V, K),
+    device_reads(S, Pairs).
 
-device_reads(S, Is) ->
-    device_reads(S, Is, persistent_term:get({?MODULE, keys}), persistent_term:get({?MODULE, values})).
-
-device_reads(_, [], _, _) -> ok;
-device_reads(S, [I | Is], Ks, Vs) ->
-    check_read(alder_store_device:read(S, #{<<"read">> => element(I + 1, Ks)}, #{}), element(I + 1, Vs), I),
-    device_reads(S, Is, Ks, Vs).
+check_pair({ok, V}, V, _) -> ok;
+check_pair({ok, _}, _, K) -> fail({wrong_value, K});
+check_pair(Other, _, K) -> fail({read_miss, K, Other}).
 
 split([], _) -> [];
 split(L, K) when length(L) =< K -> [L];
@@ -235,16 +247,17 @@ group_load(S, N) ->
 %% the whole remaining list each time, O(N^2 / 100) steps, and the phase
 %% measured it rather than the reads: 141K reads/s at N = 100,000.)
 read_many(_, []) -> ok;
-read_many(S, Order) ->
-    {Chunk, Rest} = take(100, Order, []),
-    check_many(alder_store:read_many(S, [key(I) || I <- Chunk]), Chunk),
+read_many(S, Pairs) ->
+    {Chunk, Rest} = take(100, Pairs, []),
+    check_many(alder_store:read_many(S, [K || {K, _} <- Chunk]), Chunk),
     read_many(S, Rest).
 
 take(0, Rest, Acc) -> {lists:reverse(Acc), Rest};
 take(_, [], Acc) -> {lists:reverse(Acc), []};
 take(K, [I | Is], Acc) -> take(K - 1, Is, [I | Acc]).
 
-check_many(Results, Is) -> lists:foreach(fun({R, I}) -> check_read(R, I) end, lists:zip(Results, Is)).
+check_many(Results, Pairs) ->
+    lists:foreach(fun({R, {K, V}}) -> check_pair(R, V, K) end, lists:zip(Results, Pairs)).
 
 check_read(R, I) -> check_read(R, value(I), I).
 
@@ -267,15 +280,18 @@ fail(What) ->
 key(I) ->
     case persistent_term:get({?MODULE, keys}, none) of
         Keys when is_tuple(Keys), I < tuple_size(Keys) -> element(I + 1, Keys);
-        _ -> <<"key-", (integer_to_binary(I))/binary>>
+        _ -> make_key(I)
     end.
 value(I) ->
     case persistent_term:get({?MODULE, values}, none) of
         Values when is_tuple(Values), I < tuple_size(Values) -> element(I + 1, Values);
-        _ ->
-            V = <<"value-", (integer_to_binary(I))/binary, "-">>,
-            <<V/binary, (binary:copy(<<"v">>, 64 - byte_size(V)))/binary>>
+        _ -> make_value(I)
     end.
+%% New binaries (key/1 and value/1 may hand out the shared ones).
+make_key(I) -> <<"key-", (integer_to_binary(I))/binary>>.
+make_value(I) ->
+    V = <<"value-", (integer_to_binary(I))/binary, "-">>,
+    <<V/binary, (binary:copy(<<"v">>, 64 - byte_size(V)))/binary>>.
 group(G) -> <<"group-", (integer_to_binary(G))/binary>>.
 
 shuffle(L) -> [X || {_, X} <- lists:sort([{rand:uniform(), X} || X <- L])].
