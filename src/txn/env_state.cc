@@ -13,13 +13,20 @@ void SnapshotCell::store(const Meta& m) {
   words_.store(w);
 }
 
-Meta SnapshotCell::load() const {
+void SnapshotCell::load(Meta* out) const {
   uint64_t w[kWords];
-  if (!words_.ever_stored()) return Meta{};  // before open publishes: no reader exists yet
+  if (!words_.ever_stored()) {  // before open publishes: no reader exists yet
+    *out = Meta{};
+    return;
+  }
   while (!words_.load(w, 64)) {
   }
+  std::memcpy(out, w, sizeof *out);
+}
+
+Meta SnapshotCell::load() const {
   Meta m;
-  std::memcpy(&m, w, sizeof m);
+  load(&m);
   return m;
 }
 

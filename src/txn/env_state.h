@@ -34,6 +34,8 @@ class SnapshotCell {
  public:
   void store(const Meta& m);
   Meta load() const;
+  /// load() into *out: a read txn's begin takes its snapshot with one copy.
+  void load(Meta* out) const;
 
  private:
   static constexpr size_t kWords = sizeof(Meta) / 8;

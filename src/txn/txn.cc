@@ -55,18 +55,18 @@ void Txn::take_snapshot(bool renew) {
     // with_inline: the meta and its words from one published pair (under
     // a mutex, which plain readers skip: they take the seqlock's copy).
     auto take = [&] {
-      if (!with_inline_) return env.snapshot.load();
+      if (!with_inline_) return env.snapshot.load(&meta_);
       EnvState::Published p = env.published();
       inline_words_ = std::move(p.inline_words);
-      return p.meta;
+      meta_ = p.meta;
     };
-    meta_ = take();
+    take();
     if (renew)
       env.readers.update(reader_slot_, meta_.txnid);
     else
       reader_slot_ = env.readers.acquire(meta_.txnid);
     while (env.current_txnid.load() != meta_.txnid) {
-      meta_ = take();
+      take();
       env.readers.update(reader_slot_, meta_.txnid);
     }
   }
