@@ -239,4 +239,48 @@ TEST(WriteRoom, TryBeginBatchDoesNotWait) {
   EXPECT_EQ(store.read("a"), std::optional<std::string>("1"));
 }
 
+// reserve_room() grows the file (one growth, seen by the hook), after
+// which puts within the room do no file I/O; near max_size it stops short
+// instead of failing; a read txn refuses it. Batch::make_room makes
+// write_fits hold.
+TEST(WriteRoom, ReserveRoomGrowsTheFileOnceAndStopsAtMaxSize) {
+  alder_test::TempDir dir;
+  alder::EnvOptions o = alder_test::fast_options();
+  o.max_size = 8 << 20;
+  IoCounter hook;
+  alder::Env env = alder::detail::EnvAccess::open_with_hook(dir.file("db"), o, &hook);
+  alder::Txn w = env.begin_write();
+  w.put("a", "b");
+  const uint64_t before = hook.io;
+  const uint64_t room = w.reserve_room(2 << 20);
+  EXPECT_GE(room, uint64_t(2) << 20);
+  EXPECT_EQ(w.write_room(), room);
+  EXPECT_EQ(hook.io, before + 1);  // one growth
+  const uint64_t after = hook.io;
+  for (int i = 0; i < 300; i++) w.put(alder_test::num_key(i), std::string(3000, 'v'));  // ~1 MiB
+  EXPECT_EQ(hook.io, after) << "puts within the reserved room did file I/O";
+  EXPECT_LT(w.reserve_room(64 << 20), uint64_t(64) << 20);  // capped at max_size, no throw
+  w.commit();
+  EXPECT_LE(env.stat().file_size, uint64_t(8) << 20);
+  alder::Txn r = env.begin_read();
+  EXPECT_ALDER_ERROR(alder::ErrorCode::read_only, (void)r.reserve_room(4096));
+}
+
+TEST(WriteRoom, MakeRoomMakesWriteFitsHold) {
+  alder_test::TempDir dir;
+  alder::Env env = alder::Env::open(dir.file("db"), alder_test::fast_options());
+  alder::PathStore store(env);
+  alder::PathStore::Batch b = store.begin_batch();
+  for (int i = 0; i < 2000; i++) {
+    const size_t len = 100 + (i * 7919) % 20000;
+    if (!b.write_fits(len)) {
+      EXPECT_TRUE(b.make_room(len)) << "write " << i;
+      EXPECT_TRUE(b.write_fits(len));
+    }
+    b.write("k" + std::to_string(i), std::string(len, 'v'));
+  }
+  b.commit();
+  EXPECT_EQ(store.read("k1999"), std::optional<std::string>(std::string(100 + (1999 * 7919) % 20000, 'v')));
+}
+
 }  // namespace

@@ -444,6 +444,17 @@ class Txn {
   /// answer changes with every write. Throws txn_finished after
   /// commit/abort. Thread-safety: as every call of the txn.
   bool commit_needs_sync() const;
+  /// Write txns: grows the file now, as a write that needs the pages would
+  /// (posix_fallocate, in steps of 1/8 of the file, at least 1 MiB), so
+  /// that write_room() covers `bytes` as far as max_size allows, and
+  /// returns write_room() (still short of `bytes` near max_size, or when
+  /// the dirty-page bound EnvOptions::spill_bytes is what limits it). For
+  /// a caller that grows the file where it may block (a dirty scheduler),
+  /// so that the writes after it fit where they must not block. Throws
+  /// read_only for a read txn, no_space / io_error when the growth fails
+  /// (the txn stays usable: nothing was written), txn_finished.
+  /// Thread-safety: as every call of the txn.
+  std::uint64_t reserve_room(std::uint64_t bytes);
 
   /// Opens a named db, creating it with DbFlags::create (write txn only).
   /// An empty name returns the main db. Throws unknown_db, dbs_full,

@@ -307,6 +307,11 @@ class PathStore::Batch {
   /// means it surely does not. Throws txn_finished when the batch is
   /// finished.
   bool commit_needs_sync();
+  /// Grows the file so that write_fits(value_bytes) holds, as far as
+  /// max_size and the dirty-page bound allow (Txn::reserve_room), and
+  /// returns write_fits(value_bytes). May wait for the file system. Throws
+  /// txn_finished, and no_space / io_error when the growth fails.
+  bool make_room(std::size_t value_bytes);
 
  private:
   friend class PathStore;

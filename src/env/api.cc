@@ -163,6 +163,7 @@ bool Txn::read_only() const { return live_txn(impl_).core.read_only(); }
 std::uint64_t Txn::id() const { return live_txn(impl_).core.id(); }
 std::uint64_t Txn::write_room() const { return live_txn(impl_).core.write_room(); }
 bool Txn::commit_needs_sync() const { return live_txn(impl_).core.commit_needs_sync(); }
+std::uint64_t Txn::reserve_room(std::uint64_t bytes) { return impl().core.reserve_room(bytes); }
 
 Dbi Txn::open_db(std::string_view name, DbFlags flags) {
   return impl().core.open_db(name, flags == DbFlags::create);

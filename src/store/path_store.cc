@@ -352,8 +352,11 @@ bool PathStore::Batch::open() const noexcept { return impl_ && impl_->open; }
 
 bool PathStore::Batch::commit_needs_sync() { return open_batch(impl_).txn.commit_needs_sync(); }
 
-bool PathStore::Batch::write_fits(std::size_t value_bytes) {
-  auto& b = open_batch(impl_);
+namespace {
+
+/// Bytes of pages a store write of a value of value_bytes may dirty (what
+/// Batch::write_fits asks of Txn::write_room).
+std::uint64_t write_need(detail::PathBatchImpl& b, std::size_t value_bytes) {
   constexpr std::uint64_t kUpdates = 6;  // store::put_entry makes at most four
   const std::uint64_t ps = b.st.env->page_size();
   std::uint32_t depth = 0;
@@ -362,7 +365,20 @@ bool PathStore::Batch::write_fits(std::size_t value_bytes) {
   const std::uint64_t per_update = 2 * (std::uint64_t(depth) + 1);
   // The value's overflow run, with room for the entry's kind tag.
   const std::uint64_t value = (std::uint64_t(value_bytes) + 64 + ps - 1) / ps;
-  return b.txn.write_room() >= (value + kUpdates * per_update) * ps;
+  return (value + kUpdates * per_update) * ps;
+}
+
+}  // namespace
+
+bool PathStore::Batch::write_fits(std::size_t value_bytes) {
+  auto& b = open_batch(impl_);
+  return b.txn.write_room() >= write_need(b, value_bytes);
+}
+
+bool PathStore::Batch::make_room(std::size_t value_bytes) {
+  auto& b = open_batch(impl_);
+  const std::uint64_t need = write_need(b, value_bytes);
+  return b.txn.reserve_room(need) >= need;
 }
 
 }  // namespace alder

@@ -528,6 +528,16 @@ uint64_t Txn::write_room() const {
   return std::min(spill, file > used ? file - used : 0);
 }
 
+uint64_t Txn::reserve_room(uint64_t bytes) {
+  check_writable();
+  const uint64_t pages = (bytes + env_.page_size - 1) / env_.page_size;
+  // Grows as a write that needs the pages would (ensure_pages: steps of
+  // 1/8 of the file), capped at max_size rather than failing there.
+  WriterState& w = **writer_;
+  ensure_pages(env_, w, std::min(env_.max_pages, free_->npages() + pages));
+  return write_room();
+}
+
 bool Txn::commit_needs_sync() const {
   check_usable();
   if (!write_ || gen_ == 0) return false;  // such a commit writes nothing

@@ -46,6 +46,7 @@ class Txn {
   /// before a write spills or grows the file; 0 for read txns.
   uint64_t write_room() const;
   bool commit_needs_sync() const;
+  uint64_t reserve_room(uint64_t bytes);
   bool finished() const { return finished_; }
   uint64_t id() const { return id_; }
   /// Bumped by every write; cursors re-seek when it changed.

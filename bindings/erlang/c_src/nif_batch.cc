@@ -9,8 +9,9 @@
 // it (PathStore::Batch::write_fits(): no early write of dirty pages, no
 // growth of the file). A value over kNormalMaxWriteBytes, a batch without
 // that room, or a batch whose lock another call holds is handed to a dirty
-// I/O scheduler with enif_schedule_nif, where the same write may wait.
-// Why: a dirty NIF call costs two scheduler hand-offs, measured from 2 to
+// I/O scheduler with enif_schedule_nif, where the same write may wait
+// (and first grows the file for the writes after it: make_room_for in
+// nif_store_util.h). Why: a dirty NIF call costs two scheduler hand-offs, measured from 2 to
 // more than 100 us a call depending on whether the schedulers' threads
 // were spinning (docs/DECISIONS.md, "Batch writes on normal schedulers").
 #include <cstdint>
@@ -78,6 +79,7 @@ ERL_NIF_TERM batch_write_dirty(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
   TxnRes* t = batch_and_path(env, argv, &path);
   if (!t || !get_bytes(env, argv[2], &value)) return enif_make_badarg(env);
   return with_batch(env, *t, [&](alder::PathStore::Batch& b) {
+    make_room_for(b, value.size());
     b.write(path, value);
     return atoms.ok;
   });

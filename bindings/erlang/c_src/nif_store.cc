@@ -13,7 +13,8 @@
 // CommitFlags::no_wait, whose durability the caller learns later). Its
 // page and meta writes then go to the page cache. Otherwise it is handed
 // to a dirty I/O scheduler with enif_schedule_nif, where the same write
-// may wait. Why: a dirty call costs two scheduler hand-offs, about 14 us
+// may wait (and first grows the file for the writes after it:
+// make_room_for in nif_store_util.h). Why: a dirty call costs two scheduler hand-offs, about 14 us
 // of a 25 us single write (docs/DECISIONS.md, "Single store writes on
 // normal schedulers"). The other writes always run on dirty I/O.
 #include <mutex>
@@ -67,12 +68,13 @@ ERL_NIF_TERM store_write_dirty(ErlNifEnv* env, int, const ERL_NIF_TERM argv[]) {
     return enif_make_badarg(env);
   }
   return with_store_writer(env, *e, [&](alder::PathStore& s) {
+    alder::PathStore::Batch b = s.begin_batch();
+    make_room_for(b, value.size());
+    b.write(path, value);
     if (!e->notifier) {
-      s.write(path, value);
+      b.commit();
       return atoms.ok;
     }
-    alder::PathStore::Batch b = s.begin_batch();
-    b.write(path, value);
     return durable_wait(env, *e, b.commit(alder::CommitFlags::no_wait));
   });
 }

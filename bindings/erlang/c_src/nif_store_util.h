@@ -22,6 +22,19 @@ namespace alder_nif {
 /// batch_write; the same bound as a read's copy, nif_store_read.cc).
 constexpr std::size_t kNormalMaxWriteBytes = 64 * 1024;
 
+/// On a dirty scheduler, before a write that a normal scheduler refused:
+/// grows the file so that this write and the next ones fit again
+/// (PathStore::Batch::make_room). Without it every write after the first
+/// refused one went dirty until the file next grew: 17% of the single
+/// writes filling a fresh store. Best effort: a failed growth is left to
+/// the write, which grows the file as far as it needs and reports it.
+inline void make_room_for(alder::PathStore::Batch& b, std::size_t value_bytes) {
+  try {
+    (void)b.make_room(value_bytes);
+  } catch (const alder::Error&) {
+  }
+}
+
 /// After a durable store write committed with CommitFlags::no_wait: hands
 /// the wait for its sync to e's DurableNotifier and answers
 /// {durable_wait, Ref}; the calling process then gets {alder_durable, Ref,
