@@ -185,6 +185,11 @@ apply_ops(#{<<"read-only">> := true}, _Items, _Convert, _What) ->
 apply_ops(Opts, Items, Convert, What) ->
     case paths(Items, Convert) of
         {ok, []} -> ok;
+        {ok, [{write, P, V}]} ->
+            %% One value: store_write, the same one-write txn, which commits
+            %% on a normal scheduler when nothing in it can wait
+            %% (c_src/nif_store.cc); store_apply always runs dirty.
+            guard(fun() -> alder:await_writer(fun() -> alder_nif:store_write(alder_store:env(Opts), P, V) end) end);
         {ok, Ops} -> guard(fun() -> alder:await_writer(fun() -> alder_nif:store_apply(alder_store:env(Opts), Ops) end) end);
         error -> {error, {badarg, What}}
     end.

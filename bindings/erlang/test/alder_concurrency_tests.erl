@@ -98,6 +98,17 @@ store_writes_normal_unless_they_could_wait_test() ->
     ?assertEqual({0, 1}, {N2 - N1, D2 - D1}),
     ?assertEqual({ok, <<"s">>}, alder_store:read(S, <<"small">>)),
     ?assertEqual({ok, Big}, alder_store:read(S, <<"big">>)),
+    %% The device API's write of one path is the same call; of several, one
+    %% txn on a dirty I/O scheduler.
+    {N2a, D2a} = Counts(),
+    ok = alder_store_device:write(S, #{<<"dev">> => <<"d">>}, #{}),
+    {N2b, D2b} = Counts(),
+    ?assertEqual({1, 0}, {N2b - N2a, D2b - D2a}),
+    ok = alder_store_device:write(S, #{<<"d1">> => <<"1">>, <<"d2">> => <<"2">>}, #{}),
+    {N2c, D2c} = Counts(),
+    ?assertEqual({0, 1}, {N2c - N2b, D2c - D2b}),
+    ?assertEqual({ok, <<"d">>}, alder_store:read(S, <<"dev">>)),
+    ?assertEqual({ok, <<"2">>}, alder_store:read(S, <<"d2">>)),
     ok = alder_store:stop(S),
     %% A small autosync bound: some commits may sync, and those move. Pages
     %% are held back once a sync references them, so the keys are written,
