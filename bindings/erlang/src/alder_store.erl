@@ -35,6 +35,7 @@
 -define(TABLE, alder_store_envs).
 -define(OWNER, alder_store_envs_owner).
 -define(EPOCH, alder_store_stop_epoch).
+-define(LAST_ENV, '$alder_store_last_env').
 
 %%% ------------------------------------------------------------ lifecycle
 
@@ -293,18 +294,29 @@ env(Opts = #{<<"name">> := Name}) ->
     %% a small read), valid while no stop/1 has happened since: stop/1
     %% bumps a VM-wide counter. The dictionary holds a reference, so the env
     %% stays alive while this process uses it, as with the ETS copy.
+    %% The last name used comes first, under a fixed key: hashing an atom
+    %% is cheaper than hashing {?MODULE, env, Name}, and a process mostly
+    %% uses one store (env/1 160-190 ns before, measured with a loop of
+    %% env/1 calls).
     case persistent_term:get(?EPOCH, undefined) of
         undefined ->
             env_lookup(Opts);
         Counter ->
             Epoch = atomics:get(Counter, 1),
-            PKey = {?MODULE, env, Name},
-            case get(PKey) of
-                {Epoch, Env} ->
+            case get(?LAST_ENV) of
+                {Name, Epoch, Env} ->
                     Env;
                 _ ->
-                    Env = env_lookup(Opts),
-                    put(PKey, {Epoch, Env}),
+                    PKey = {?MODULE, env, Name},
+                    Env = case get(PKey) of
+                              {Epoch, E} ->
+                                  E;
+                              _ ->
+                                  E = env_lookup(Opts),
+                                  put(PKey, {Epoch, E}),
+                                  E
+                          end,
+                    put(?LAST_ENV, {Name, Epoch, Env}),
                     Env
             end
     end;
