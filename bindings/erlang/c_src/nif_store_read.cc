@@ -85,17 +85,23 @@ ERL_NIF_TERM path_read(ErlNifEnv* env, int argc, const ERL_NIF_TERM argv[], bool
 
 /// {ok, Value} | not_found; nullopt for a value too large on a normal scheduler.
 std::optional<ERL_NIF_TERM> read_value(ErlNifEnv* env, Snapshot& s, std::string_view path, bool normal) {
-  ERL_NIF_TERM out = atoms.not_found;
-  bool too_big = false;
-  s.read_with(path, [&](std::string_view v) {
-    if (normal && v.size() > kNormalMaxValueBytes) {
-      too_big = true;
+  // The sink captures one pointer, so its std::function needs no heap
+  // block (four captures by reference took a malloc and a free per read).
+  struct Sink {
+    ErlNifEnv* env;
+    bool normal;
+    bool too_big = false;
+    ERL_NIF_TERM out = atoms.not_found;
+  } k{env, normal};
+  s.read_with(path, [p = &k](std::string_view v) {
+    if (p->normal && v.size() > kNormalMaxValueBytes) {
+      p->too_big = true;
     } else {
-      out = make_ok(env, make_binary(env, v));  // the one copy: map -> binary
+      p->out = make_ok(p->env, make_binary(p->env, v));  // the one copy: map -> binary
     }
   });
-  if (too_big) return std::nullopt;
-  return out;
+  if (k.too_big) return std::nullopt;
+  return k.out;
 }
 
 /// {ok, [Name]} | not_found; nullopt for too many names on a normal scheduler.

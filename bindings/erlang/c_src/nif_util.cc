@@ -5,13 +5,21 @@
 #include <cstring>
 #include <new>
 
+#include "nif_snap.h"
+
 namespace alder_nif {
 
 Atoms atoms;
 
 namespace {
 
-std::atomic<std::uint64_t> g_thread_calls[4];
+// Per-thread-slot counters (this_thread_slot(), nif_snap.h), one cache
+// line each: one global array took every NIF call's increment on the same
+// line from every scheduler thread.
+struct alignas(64) ThreadCalls {
+  std::atomic<std::uint64_t> by_type[4];
+};
+ThreadCalls g_thread_calls[SnapCache::kSlots];
 
 ERL_NIF_TERM atom(ErlNifEnv* env, const char* name) { return enif_make_atom(env, name); }
 
@@ -104,16 +112,24 @@ ERL_NIF_TERM make_binary(ErlNifEnv* env, std::string_view bytes) {
 }
 
 void note_thread() {
-  int t = enif_thread_type();
-  if (t < 0 || t > 3) t = 0;
-  g_thread_calls[t].fetch_add(1, std::memory_order_relaxed);
+  // A thread's type never changes: asked once per thread.
+  thread_local const int type = [] {
+    const int t = enif_thread_type();
+    return t < 0 || t > 3 ? 0 : t;
+  }();
+  thread_local ThreadCalls& mine = g_thread_calls[this_thread_slot() % SnapCache::kSlots];
+  mine.by_type[type].fetch_add(1, std::memory_order_relaxed);
 }
 
 ERL_NIF_TERM thread_counts(ErlNifEnv* env) {
   ERL_NIF_TERM keys[4] = {atom(env, "other"), atom(env, "normal"), atom(env, "dirty_cpu"),
                           atom(env, "dirty_io")};
   ERL_NIF_TERM vals[4];
-  for (int i = 0; i < 4; ++i) vals[i] = enif_make_uint64(env, g_thread_calls[i].load());
+  for (int i = 0; i < 4; ++i) {
+    std::uint64_t n = 0;
+    for (const ThreadCalls& c : g_thread_calls) n += c.by_type[i].load(std::memory_order_relaxed);
+    vals[i] = enif_make_uint64(env, n);
+  }
   ERL_NIF_TERM map;
   enif_make_map_from_arrays(env, keys, vals, 4, &map);
   return map;
