@@ -250,6 +250,34 @@ TEST(FaultFullDisk, GrowthFailingWithEnospcFailsTheTxnAndLeavesTheDb) {
   EXPECT_EQ(r.db_stat(alder::kMainDbi).entries, 5100u);
 }
 
+// Txn::reserve_room() on a full disk: it throws no_space and the txn is
+// as it was: its writes so far and later ones commit.
+TEST(FaultFullDisk, ReserveRoomFailingLeavesTheTxnUsable) {
+  TempDir dir;
+  SelectiveHook hook({IoOp::grow}, ENOSPC);
+  hook.enabled = false;
+  Env env = EnvAccess::open_with_hook(dir.file(), alder_test::fast_options(), &hook);
+  {
+    Txn w = env.begin_write();
+    for (int i = 0; i < 100; i++) w.put(alder_test::num_key(i), "base");
+    w.commit();
+  }
+  hook.enabled = true;
+  Txn w = env.begin_write();
+  w.put("before", "1");
+  const uint64_t room = w.write_room();
+  EXPECT_ALDER_ERROR(ErrorCode::no_space, (void)w.reserve_room(uint64_t(64) << 20));
+  EXPECT_GT(hook.failures, 0u);
+  EXPECT_EQ(w.write_room(), room);
+  w.put("after", "2");
+  w.commit();
+  Txn r = env.begin_read();
+  EXPECT_EQ(r.get("before"), std::optional<std::string_view>("1"));
+  EXPECT_EQ(r.get("after"), std::optional<std::string_view>("2"));
+  EXPECT_EQ(r.db_stat(alder::kMainDbi).entries, 102u);
+  EXPECT_TRUE(env.verify().ok());
+}
+
 TEST(FaultFullDisk, SyncFailingWithEnospcFailsTheCommitAndReopenWorks) {
   TempDir dir;
   SelectiveHook hook({IoOp::sync}, ENOSPC);
