@@ -45,7 +45,11 @@ class Txn {
   /// alder::Txn::write_room(): bytes of pages this write txn can dirty
   /// before a write spills or grows the file; 0 for read txns.
   uint64_t write_room() const;
+  /// alder::Txn::commit_needs_sync(): whether commit() may fdatasync
+  /// (conservative; false for read txns and txns that wrote nothing).
   bool commit_needs_sync() const;
+  /// alder::Txn::reserve_room(): grows the file so write_room() covers
+  /// `bytes` where max_size allows; returns write_room(). Write txns.
   uint64_t reserve_room(uint64_t bytes);
   bool finished() const { return finished_; }
   uint64_t id() const { return id_; }

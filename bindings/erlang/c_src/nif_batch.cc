@@ -11,9 +11,10 @@
 // that room, or a batch whose lock another call holds is handed to a dirty
 // I/O scheduler with enif_schedule_nif, where the same write may wait
 // (and first grows the file for the writes after it: make_room_for in
-// nif_store_util.h). Why: a dirty NIF call costs two scheduler hand-offs, measured from 2 to
-// more than 100 us a call depending on whether the schedulers' threads
-// were spinning (docs/DECISIONS.md, "Batch writes on normal schedulers").
+// nif_store_util.h). Why: a dirty NIF call costs two scheduler hand-offs,
+// measured from 2 to more than 100 us a call depending on whether the
+// schedulers' threads were spinning (docs/DECISIONS.md, "Batch writes on
+// normal schedulers").
 #include <cstdint>
 #include <mutex>
 #include <string_view>

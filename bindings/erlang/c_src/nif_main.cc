@@ -4,7 +4,8 @@
 // (store_read/get/type/list/resolve), store_write and batch_write: they
 // start on a normal scheduler with bounded work and reschedule themselves
 // as dirty I/O when it would be more (nif_store_read.cc) or could wait for
-// the writer or the disk (nif_store.cc, nif_batch.cc). thread_counts/0 and dirty_flags/0 touch no data.
+// the writer or the disk (nif_store.cc, nif_batch.cc). thread_counts/0
+// and dirty_flags/0 touch no data.
 #include <erl_nif.h>
 
 #include "nif_funcs.h"

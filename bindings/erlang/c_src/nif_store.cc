@@ -14,9 +14,10 @@
 // page and meta writes then go to the page cache. Otherwise it is handed
 // to a dirty I/O scheduler with enif_schedule_nif, where the same write
 // may wait (and first grows the file for the writes after it:
-// make_room_for in nif_store_util.h). Why: a dirty call costs two scheduler hand-offs, about 14 us
-// of a 25 us single write (docs/DECISIONS.md, "Single store writes on
-// normal schedulers"). The other writes always run on dirty I/O.
+// make_room_for in nif_store_util.h). Why: a dirty call costs two
+// scheduler hand-offs, about 14 us of a 25 us single write
+// (docs/DECISIONS.md, "Single store writes on normal schedulers"). The
+// other writes always run on dirty I/O.
 #include <mutex>
 #include <optional>
 #include <shared_mutex>

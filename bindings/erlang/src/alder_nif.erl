@@ -7,8 +7,8 @@
 %% scheduler with bounded work and move to a dirty I/O one when it could
 %% be more or could wait: the single-path store reads (store_read/2,
 %% store_get/2, store_type/2, store_list/2, store_resolve/2), store_write/3
-%% and batch_write/3 (c_src/nif_main.cc). A term of the wrong type raises badarg; an engine
-%% failure returns {error, Reason}. Writes may return `wait': the caller is
+%% and batch_write/3 (c_src/nif_main.cc). A term of the wrong type raises
+%% badarg; an engine failure returns {error, Reason}. Writes may return `wait': the caller is
 %% then sent '$alder_writer_free' when it may retry.
 -module(alder_nif).
 
