@@ -216,18 +216,32 @@ TEST_P(FaultCountdown, EveryFailurePointLeavesTheLastAcknowledgedCommit) {
 
 // --------------------------------------------------------- full disk
 
+// A no-sync env holding keys 0..99 ("base"), behind a hook that fails
+// every growth of the file with ENOSPC once enabled (off at first).
+struct FullDiskEnv {
+  TempDir dir;
+  SelectiveHook hook{{IoOp::grow}, ENOSPC};
+  Env env = open();
+
+ private:
+  Env open() {
+    hook.enabled = false;
+    Env e = EnvAccess::open_with_hook(dir.file(), alder_test::fast_options(), &hook);
+    {
+      Txn w = e.begin_write();
+      for (int i = 0; i < 100; i++) w.put(alder_test::num_key(i), "base");
+      w.commit();
+    }
+    return e;
+  }
+};
+
 // Fills a db until `hook` refuses growth, checks the error, the db, and
 // that writes work again once space is back.
 TEST(FaultFullDisk, GrowthFailingWithEnospcFailsTheTxnAndLeavesTheDb) {
-  TempDir dir;
-  SelectiveHook hook({IoOp::grow}, ENOSPC);
-  hook.enabled = false;
-  Env env = EnvAccess::open_with_hook(dir.file(), alder_test::fast_options(), &hook);
-  {
-    Txn w = env.begin_write();
-    for (int i = 0; i < 100; i++) w.put(alder_test::num_key(i), "base");
-    w.commit();
-  }
+  FullDiskEnv f;
+  SelectiveHook& hook = f.hook;
+  Env& env = f.env;
   hook.enabled = true;
   Txn w = env.begin_write();
   EXPECT_ALDER_ERROR(ErrorCode::no_space, {
@@ -253,15 +267,9 @@ TEST(FaultFullDisk, GrowthFailingWithEnospcFailsTheTxnAndLeavesTheDb) {
 // Txn::reserve_room() on a full disk: it throws no_space and the txn is
 // as it was: its writes so far and later ones commit.
 TEST(FaultFullDisk, ReserveRoomFailingLeavesTheTxnUsable) {
-  TempDir dir;
-  SelectiveHook hook({IoOp::grow}, ENOSPC);
-  hook.enabled = false;
-  Env env = EnvAccess::open_with_hook(dir.file(), alder_test::fast_options(), &hook);
-  {
-    Txn w = env.begin_write();
-    for (int i = 0; i < 100; i++) w.put(alder_test::num_key(i), "base");
-    w.commit();
-  }
+  FullDiskEnv f;
+  SelectiveHook& hook = f.hook;
+  Env& env = f.env;
   hook.enabled = true;
   Txn w = env.begin_write();
   w.put("before", "1");
